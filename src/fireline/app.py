@@ -1,0 +1,36 @@
+"""The composition root: `build(settings, clock)` wires storage, use cases and the web app."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from fireline.clock import Clock, SystemClock
+from fireline.config import Settings
+from fireline.services.container import Container
+from fireline.store import migrate
+from fireline.store.db import make_engine
+from fireline.store.uow import UnitOfWork
+from fireline.web.app import create_app
+
+log = logging.getLogger("fireline")
+
+
+def build(settings: Settings, clock: Clock | None = None) -> Container:
+    """Create the database engine and the use-case container."""
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+    )
+    return Container(uow=UnitOfWork(engine), clock=clock or SystemClock())
+
+
+def build_web(settings: Settings, clock: Clock | None = None) -> FastAPI:
+    """Build the container and the HTTP app around it, migrating first if configured."""
+    container = build(settings, clock)
+    if settings.auto_migrate:
+        migrate.upgrade(container.uow.engine)
+        log.info("database at revision %s", migrate.current_revision(container.uow.engine))
+    return create_app(container)

@@ -1,0 +1,377 @@
+"""`fireline incident …`: responder commands, over the HTTP API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from fireline.cli import render
+from fireline.cli.client import DEFAULT_SERVER, ApiClient, ApiError
+from fireline.cli.output import console, fail, print_json
+
+app = typer.Typer(help="Work incidents through the API.", no_args_is_help=True)
+
+API = "/api/v1/incidents"
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
+
+
+@app.callback()
+def connect(
+    ctx: typer.Context,
+    *,
+    server: Annotated[
+        str, typer.Option(envvar="FIRELINE_SERVER", help="Fireline URL")
+    ] = DEFAULT_SERVER,
+    token: Annotated[str | None, typer.Option(envvar="FIRELINE_TOKEN", help="API token")] = None,
+) -> None:
+    """Connect to a Fireline server."""
+    ctx.obj = ApiClient(server=server, token=token)
+
+
+def _call(ctx: typer.Context, method: str, path: str, **kwargs: Any) -> Any:
+    client: ApiClient = ctx.obj
+    try:
+        return client.call(method, path, **kwargs)
+    except ApiError as error:
+        _exit(error)
+
+
+def _exit(error: ApiError) -> NoReturn:
+    fail(error.message, hint=error.hint)
+    for line in error.field_errors:
+        fail(f"  {line}")
+    raise typer.Exit(error.exit_code)
+
+
+def _show(incident: dict[str, Any], *, as_json: bool, verb: str | None = None) -> None:
+    if as_json:
+        print_json(incident)
+    elif verb:
+        console.print(
+            f"{incident['ref']} {verb}: now [bold]{incident['status']}[/] "
+            f"(version {incident['version']})",
+            highlight=False,
+        )
+    else:
+        render.incident_detail(incident)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    *,
+    status: Annotated[list[str] | None, typer.Option("--status", help="Repeatable")] = None,
+    severity: Annotated[list[str] | None, typer.Option("--severity", help="Repeatable")] = None,
+    service: Annotated[str | None, typer.Option("--service")] = None,
+    region: Annotated[str | None, typer.Option("--region")] = None,
+    job: Annotated[
+        str | None, typer.Option("--job", help="Only incidents that touched this job")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Created at or after (ISO 8601)")
+    ] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Created before (ISO 8601)")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many at most")] = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """List incidents, newest first."""
+    params: dict[str, Any] = {
+        "status": status,
+        "severity": severity,
+        "service": service,
+        "region": region,
+        "job_id": job,
+        "created_since": since,
+        "created_until": until,
+    }
+    params = {k: v for k, v in params.items() if v}
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while len(items) < limit:
+        page = _call(
+            ctx,
+            "GET",
+            API,
+            params={
+                **params,
+                "limit": min(500, limit - len(items)),
+                **({"cursor": cursor} if cursor else {}),
+            },
+        )
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    if as_json:
+        print_json(items)
+    else:
+        render.incident_table(items)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    *,
+    ref: Annotated[str, typer.Argument(help="INC-12 or 12")],
+    timeline: Annotated[bool, typer.Option("--timeline/--no-timeline")] = True,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one incident and its timeline."""
+    incident = _call(ctx, "GET", f"{API}/{ref}")
+    events: list[dict[str, Any]] = []
+    after = 0
+    while timeline:
+        page = _call(
+            ctx, "GET", f"{API}/{ref}/timeline", params={"after_seq": after, "limit": 1000}
+        )
+        events += page["items"]
+        if page["next_after_seq"] is None:
+            break
+        after = page["next_after_seq"]
+    if as_json:
+        print_json({**incident, **({"timeline": events} if timeline else {})})
+        return
+    render.incident_detail(incident)
+    if timeline:
+        render.timeline_table(events)
+
+
+@app.command()
+def create(
+    ctx: typer.Context,
+    *,
+    title: Annotated[str, typer.Option("--title")],
+    severity: Annotated[str, typer.Option("--severity", help="SEV1 (worst) to SEV5")],
+    service: Annotated[str, typer.Option("--service")],
+    region: Annotated[list[str] | None, typer.Option("--region", help="Repeatable")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Open an incident."""
+    body = {"title": title, "severity": severity, "service": service, "regions": region or []}
+    incident = _call(ctx, "POST", API, body=body)
+    if as_json:
+        print_json(incident)
+    else:
+        console.print(
+            f"opened [bold]{incident['ref']}[/] ({incident['severity']}, {incident['service']})",
+            highlight=False,
+        )
+
+
+def _transition(
+    ctx: typer.Context,
+    ref: str,
+    action: str,
+    verb: str,
+    *,
+    reason: str | None,
+    expected_version: int | None,
+    as_json: bool,
+) -> None:
+    body = {"reason": reason, "expected_version": expected_version}
+    incident = _call(
+        ctx, "POST", f"{API}/{ref}/{action}", body={k: v for k, v in body.items() if v is not None}
+    )
+    _show(incident, as_json=as_json, verb=verb)
+
+
+Ref = Annotated[str, typer.Argument(help="INC-12 or 12")]
+Reason = Annotated[str | None, typer.Option("--reason", help="Why, for the timeline")]
+Version = Annotated[
+    int | None, typer.Option("--expected-version", help="Refuse if the incident changed since")
+]
+
+
+@app.command()
+def ack(
+    ctx: typer.Context,
+    *,
+    ref: Ref,
+    reason: Reason = None,
+    expected_version: Version = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Acknowledge an incident."""
+    _transition(
+        ctx,
+        ref,
+        "acknowledge",
+        "acknowledged",
+        reason=reason,
+        expected_version=expected_version,
+        as_json=as_json,
+    )
+
+
+@app.command()
+def mitigate(
+    ctx: typer.Context,
+    *,
+    ref: Ref,
+    reason: Reason = None,
+    expected_version: Version = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Mark an incident mitigated."""
+    _transition(
+        ctx,
+        ref,
+        "mitigate",
+        "mitigated",
+        reason=reason,
+        expected_version=expected_version,
+        as_json=as_json,
+    )
+
+
+@app.command()
+def resolve(
+    ctx: typer.Context,
+    *,
+    ref: Ref,
+    reason: Reason = None,
+    expected_version: Version = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Resolve an incident."""
+    _transition(
+        ctx,
+        ref,
+        "resolve",
+        "resolved",
+        reason=reason,
+        expected_version=expected_version,
+        as_json=as_json,
+    )
+
+
+@app.command()
+def reopen(
+    ctx: typer.Context,
+    *,
+    ref: Ref,
+    reason: Reason = None,
+    expected_version: Version = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Reopen a resolved incident."""
+    _transition(
+        ctx,
+        ref,
+        "reopen",
+        "reopened",
+        reason=reason,
+        expected_version=expected_version,
+        as_json=as_json,
+    )
+
+
+@app.command()
+def note(
+    ctx: typer.Context,
+    *,
+    ref: Ref,
+    text: Annotated[str, typer.Argument(help="The note")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a note to an incident's timeline."""
+    event = _call(ctx, "POST", f"{API}/{ref}/notes", body={"text": text})
+    if as_json:
+        print_json(event)
+    else:
+        console.print(f"note added as event {event['seq']}")
+
+
+@app.command()
+def assign(
+    ctx: typer.Context,
+    *,
+    ref: Ref,
+    role: Annotated[
+        str, typer.Option("--role", help="commander, communications_lead, scribe or responder")
+    ],
+    person: Annotated[str, typer.Option("--person")],
+    remove: Annotated[bool, typer.Option("--remove", help="Take the role away instead")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Assign a role on an incident (needs a commander token)."""
+    incident = _call(
+        ctx, "POST", f"{API}/{ref}/roles", body={"role": role, "person": person, "remove": remove}
+    )
+    if as_json:
+        print_json(incident)
+    else:
+        console.print(f"{incident['ref']}: {person} {'no longer' if remove else 'now'} {role}")
+
+
+@app.command()
+def jobs(
+    ctx: typer.Context,
+    *,
+    ref: Ref,
+    link: Annotated[
+        list[str] | None, typer.Option("--link", help="Job ID to link (repeatable)")
+    ] = None,
+    unlink: Annotated[
+        list[str] | None, typer.Option("--unlink", help="Job ID to unlink (repeatable)")
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            exists=True,
+            dir_okay=False,
+            help="Link the job IDs in this file, one per line",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List an incident's job IDs, or link and unlink them."""
+    to_link = list(link or [])
+    if from_file is not None:
+        to_link += [ln.strip() for ln in from_file.read_text().splitlines() if ln.strip()]
+    results = []
+    if to_link:
+        results.append(_call(ctx, "POST", f"{API}/{ref}/jobs", body={"job_ids": to_link}))
+    if unlink:
+        results.append(_call(ctx, "POST", f"{API}/{ref}/jobs/unlink", body={"job_ids": unlink}))
+    if results:
+        _report_links(results, linking=bool(to_link), as_json=as_json)
+        return
+    _list_jobs(ctx, ref, as_json=as_json)
+
+
+def _report_links(results: list[dict[str, Any]], *, linking: bool, as_json: bool) -> None:
+    if as_json:
+        print_json(results)
+        return
+    verbs = (["linked"] if linking else []) + ["unlinked"]
+    for verb, r in zip(verbs, results, strict=False):
+        console.print(
+            f"{r['incident']}: {r['changed']} of {r['requested']} job IDs {verb}; "
+            f"{r['total']} linked in all"
+        )
+
+
+def _list_jobs(ctx: typer.Context, ref: str, *, as_json: bool) -> None:
+    job_ids: list[dict[str, Any]] = []
+    after = None
+    while True:
+        page = _call(
+            ctx,
+            "GET",
+            f"{API}/{ref}/jobs",
+            params={"limit": 10_000, **({"after": after} if after else {})},
+        )
+        job_ids += page["items"]
+        after = page["next_after"]
+        if after is None:
+            break
+    if as_json:
+        print_json(job_ids)
+        return
+    for j in job_ids:
+        console.print(j["job_id"], highlight=False)
+    console.print(f"[dim]{len(job_ids)} job IDs[/]")

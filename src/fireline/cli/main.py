@@ -1,0 +1,23 @@
+"""The `fireline` command."""
+
+from __future__ import annotations
+
+import typer
+
+from fireline.cli import audit, db, incident, serve, token
+
+app = typer.Typer(
+    help="Fireline: incident management for the document platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(serve.serve)
+app.add_typer(db.app, name="db")
+app.add_typer(token.app, name="token")
+app.add_typer(audit.app, name="audit")
+app.add_typer(incident.app, name="incident")
+
+
+def main() -> None:
+    """Run the command line."""
+    app()

@@ -1,0 +1,35 @@
+"""Settings: read from the environment once, in `Settings()`, and passed down from there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///fireline.db"
+
+
+class Settings(BaseSettings):
+    """Everything Fireline reads from its environment (variables prefixed `FIRELINE_`)."""
+
+    model_config = SettingsConfigDict(env_prefix="FIRELINE_", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: sqlite:///path.db or postgresql+psycopg://user@host/db",
+    )
+    config: Path = Field(
+        default=Path("fireline.yaml"),
+        description="Path of the configuration-as-code file (fireline.yaml)",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `fireline serve` binds")
+    port: int = Field(default=8080, ge=0, le=65535, description="Port `fireline serve` binds")
+    auto_migrate: bool = Field(
+        default=True, description="Whether `fireline serve` upgrades the database at start"
+    )
+    log_level: str = Field(default="info", description="debug, info, warning or error")
+    db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size")
+    sqlite_busy_timeout_ms: int = Field(
+        default=10_000, ge=0, description="How long SQLite waits for a lock before failing"
+    )

@@ -1,0 +1,1 @@
+"""Incidents: their state machine, severity, roles and the hash-chained timeline."""

@@ -1,0 +1,16 @@
+"""What the use cases need, wired once by `fireline.app.build`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fireline.clock import Clock
+from fireline.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Container:
+    """The unit of work and the clock every use case receives."""
+
+    uow: UnitOfWork
+    clock: Clock

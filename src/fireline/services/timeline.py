@@ -1,0 +1,29 @@
+"""Appending sealed events to an incident's timeline, and reading it back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fireline.domain.incidents.incident import Entry
+from fireline.domain.incidents.timeline import ChainHead, TimelineEvent, next_event
+from fireline.store.uow import Tx, UnitOfWork
+
+
+def append(tx: Tx, incident_id: int, *, entry: Entry, actor: str, at: datetime) -> TimelineEvent:
+    """Seal `entry` onto the incident's chain; the caller holds the incident's row lock."""
+    head = tx.incidents.head(incident_id)
+    event = next_event(
+        head, incident_id=incident_id, at=at, actor=actor, kind=entry.kind, data=entry.data
+    )
+    tx.timeline.add(event)
+    tx.incidents.set_head(incident_id, ChainHead(event.seq, event.hash))
+    return event
+
+
+def read_timeline(
+    uow: UnitOfWork, *, incident_id: int, after_seq: int, limit: int
+) -> list[TimelineEvent]:
+    """Return a page of the incident's timeline, oldest first."""
+    with uow.read() as tx:
+        tx.incidents.get(incident_id)
+        return tx.timeline.list_(incident_id, after_seq=after_seq, limit=limit)

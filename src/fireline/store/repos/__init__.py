@@ -1,0 +1,1 @@
+"""Repositories: typed reads and writes over one session; they never commit."""

@@ -1,0 +1,218 @@
+"""Reads and writes of incidents, their regions and the tip of their timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, exists, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from fireline.domain.errors import NotFound, StaleVersion
+from fireline.domain.incidents.incident import Incident, IncidentDraft
+from fireline.domain.incidents.query import IncidentFilter
+from fireline.domain.incidents.ref import format_ref
+from fireline.domain.incidents.roles import Roles
+from fireline.domain.incidents.severity import Severity
+from fireline.domain.incidents.status import Status
+from fireline.domain.incidents.timeline import GENESIS_HASH, ChainHead
+from fireline.store.tables import IncidentJobRow, IncidentRegionRow, IncidentRow, ServiceRow
+
+_MUTABLE = (
+    "title",
+    "severity",
+    "status",
+    "regions",
+    "roles",
+    "updated_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "reopened_at",
+)
+
+
+def _to_incident(row: IncidentRow, service: str) -> Incident:
+    return Incident(
+        id=row.id,
+        title=row.title,
+        severity=Severity(row.severity),
+        status=Status(row.status),
+        service=service,
+        regions=tuple(row.regions),
+        roles=Roles.from_dict(row.roles),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        created_by=row.created_by,
+        version=row.version,
+        acknowledged_at=row.acknowledged_at,
+        mitigated_at=row.mitigated_at,
+        resolved_at=row.resolved_at,
+        reopened_at=row.reopened_at,
+    )
+
+
+def _column_values(incident: Incident) -> dict[str, Any]:
+    values: dict[str, Any] = {name: getattr(incident, name) for name in _MUTABLE}
+    values["severity"] = incident.severity.value
+    values["status"] = incident.status.value
+    values["regions"] = list(incident.regions)
+    values["roles"] = incident.roles.to_dict()
+    return values
+
+
+class IncidentRepo:
+    """Incidents in one transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(
+        self, draft: IncidentDraft, *, service_id: int, created_by: str, now: datetime
+    ) -> Incident:
+        """Insert a new triggered incident and return it with its number."""
+        row = IncidentRow(
+            title=draft.title,
+            severity=draft.severity.value,
+            status=Status.TRIGGERED.value,
+            service_id=service_id,
+            regions=list(draft.regions),
+            roles=Roles().to_dict(),
+            created_by=created_by,
+            created_at=now,
+            updated_at=now,
+            version=1,
+            timeline_seq=0,
+            timeline_head=GENESIS_HASH,
+        )
+        self._session.add(row)
+        self._session.flush()
+        self._write_regions(row.id, draft.regions)
+        return _to_incident(row, draft.service)
+
+    def get(self, incident_id: int) -> Incident:
+        """Return the incident or raise NotFound."""
+        return self._get(incident_id, lock=False)
+
+    def get_for_update(self, incident_id: int) -> Incident:
+        """Return the incident, locking its row until the transaction ends."""
+        return self._get(incident_id, lock=True)
+
+    def _get(self, incident_id: int, *, lock: bool) -> Incident:
+        stmt = (
+            select(IncidentRow, ServiceRow.name)
+            .join(ServiceRow, ServiceRow.id == IncidentRow.service_id)
+            .where(IncidentRow.id == incident_id)
+        )
+        if lock:
+            stmt = stmt.with_for_update(of=IncidentRow)
+        found = self._session.execute(stmt).first()
+        if found is None:
+            raise NotFound(f"no incident {format_ref(incident_id)}")
+        return _to_incident(found[0], found[1])
+
+    def exists(self, incident_id: int) -> bool:
+        """Tell whether the incident exists."""
+        stmt = select(exists().where(IncidentRow.id == incident_id))
+        return bool(self._session.scalar(stmt))
+
+    def update(
+        self, incident: Incident, *, expected_version: int, regions_changed: bool = False
+    ) -> None:
+        """Write `incident` if its stored version is still `expected_version`."""
+        result = self._session.execute(
+            update(IncidentRow)
+            .where(IncidentRow.id == incident.id, IncidentRow.version == expected_version)
+            .values(version=incident.version, **_column_values(incident))
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            current = self.get(incident.id)
+            raise StaleVersion(
+                f"{incident.ref} changed meanwhile (now version {current.version})",
+                current_version=current.version,
+            )
+        if regions_changed:
+            self._write_regions(incident.id, incident.regions)
+
+    def head(self, incident_id: int) -> ChainHead:
+        """Return the tip of the incident's timeline chain."""
+        found = self._session.execute(
+            select(IncidentRow.timeline_seq, IncidentRow.timeline_head).where(
+                IncidentRow.id == incident_id
+            )
+        ).first()
+        if found is None:
+            raise NotFound(f"no incident {format_ref(incident_id)}")
+        return ChainHead(found[0], found[1])
+
+    def set_head(self, incident_id: int, head: ChainHead) -> None:
+        """Record a new tip of the incident's timeline chain."""
+        self._session.execute(
+            update(IncidentRow)
+            .where(IncidentRow.id == incident_id)
+            .values(timeline_seq=head.seq, timeline_head=head.hash)
+            .execution_options(synchronize_session=False)
+        )
+
+    def heads(self, incident_id: int | None = None) -> dict[int, ChainHead]:
+        """Return the chain tips of one incident or of all of them."""
+        stmt = select(IncidentRow.id, IncidentRow.timeline_seq, IncidentRow.timeline_head)
+        if incident_id is not None:
+            stmt = stmt.where(IncidentRow.id == incident_id)
+        return {r[0]: ChainHead(r[1], r[2]) for r in self._session.execute(stmt)}
+
+    def list_(self, query: IncidentFilter, *, before_id: int | None, limit: int) -> list[Incident]:
+        """Return up to `limit` matching incidents, newest first, older than `before_id`."""
+        stmt = self._filtered(query)
+        if before_id is not None:
+            stmt = stmt.where(IncidentRow.id < before_id)
+        stmt = stmt.order_by(IncidentRow.id.desc()).limit(limit)
+        return [_to_incident(row, name) for row, name in self._session.execute(stmt).tuples()]
+
+    def _filtered(self, query: IncidentFilter) -> Select[IncidentRow, str]:
+        stmt = select(IncidentRow, ServiceRow.name).join(
+            ServiceRow, ServiceRow.id == IncidentRow.service_id
+        )
+        if query.statuses:
+            stmt = stmt.where(IncidentRow.status.in_([s.value for s in query.statuses]))
+        if query.severities:
+            stmt = stmt.where(IncidentRow.severity.in_([s.value for s in query.severities]))
+        if query.service is not None:
+            stmt = stmt.where(ServiceRow.name == query.service)
+        if query.region is not None:
+            stmt = stmt.where(
+                exists().where(
+                    IncidentRegionRow.incident_id == IncidentRow.id,
+                    IncidentRegionRow.region == query.region,
+                )
+            )
+        if query.job_id is not None:
+            stmt = stmt.where(
+                exists().where(
+                    IncidentJobRow.incident_id == IncidentRow.id,
+                    IncidentJobRow.job_id == query.job_id,
+                )
+            )
+        if query.created_since is not None:
+            stmt = stmt.where(IncidentRow.created_at >= query.created_since)
+        if query.created_until is not None:
+            stmt = stmt.where(IncidentRow.created_at < query.created_until)
+        return stmt
+
+    def count_by_status(self) -> dict[str, int]:
+        """Return how many incidents stand in each status."""
+        rows = self._session.execute(
+            select(IncidentRow.status, func.count()).group_by(IncidentRow.status)
+        )
+        return dict(rows.tuples().all())
+
+    def _write_regions(self, incident_id: int, regions: tuple[str, ...]) -> None:
+        self._session.execute(
+            delete(IncidentRegionRow).where(IncidentRegionRow.incident_id == incident_id)
+        )
+        if regions:
+            self._session.execute(
+                insert(IncidentRegionRow),
+                [{"incident_id": incident_id, "region": r} for r in regions],
+            )

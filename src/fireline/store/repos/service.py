@@ -1,0 +1,71 @@
+"""Reads and writes of services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fireline.domain.errors import NotFound
+from fireline.domain.service import Service
+from fireline.store.tables import ServiceRow
+
+
+def to_service(row: ServiceRow) -> Service:
+    """Convert a row to the domain type."""
+    return Service(row.name, row.team, row.tier, tuple(row.regions), row.description)
+
+
+class ServiceRepo:
+    """Services in one transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def find_row(self, name: str) -> ServiceRow | None:
+        """Return the row of service `name`, if any."""
+        return self._session.scalar(select(ServiceRow).where(ServiceRow.name == name))
+
+    def get_id(self, name: str) -> int:
+        """Return the id of service `name` or raise NotFound."""
+        row = self.find_row(name)
+        if row is None:
+            raise NotFound(f"no service named {name!r}")
+        return row.id
+
+    def get(self, name: str) -> Service:
+        """Return service `name` or raise NotFound."""
+        row = self.find_row(name)
+        if row is None:
+            raise NotFound(f"no service named {name!r}")
+        return to_service(row)
+
+    def list_(self) -> list[Service]:
+        """Return every service, by name."""
+        rows = self._session.scalars(select(ServiceRow).order_by(ServiceRow.name))
+        return [to_service(r) for r in rows]
+
+    def names_by_id(self, ids: set[int]) -> dict[int, str]:
+        """Return the names of the services with these ids."""
+        if not ids:
+            return {}
+        rows = self._session.execute(
+            select(ServiceRow.id, ServiceRow.name).where(ServiceRow.id.in_(ids))
+        )
+        return {row.id: row.name for row in rows}
+
+    def put(self, service: Service, *, now: datetime) -> bool:
+        """Create or replace `service`; return True when it was created."""
+        row = self.find_row(service.name)
+        created = row is None
+        if row is None:
+            row = ServiceRow(name=service.name, created_at=now)
+            self._session.add(row)
+        row.team = service.team
+        row.tier = service.tier
+        row.regions = list(service.regions)
+        row.description = service.description
+        row.updated_at = now
+        self._session.flush()
+        return created

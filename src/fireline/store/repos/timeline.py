@@ -1,0 +1,62 @@
+"""Appends to and reads of the hash-chained timeline; there is no update or delete here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from fireline.domain.incidents.timeline import TimelineEvent
+from fireline.store.tables import TimelineEventRow
+
+
+def _to_event(row: TimelineEventRow) -> TimelineEvent:
+    return TimelineEvent(
+        row.incident_id, row.seq, row.at, row.actor, row.kind, row.data, row.prev_hash, row.hash
+    )
+
+
+class TimelineRepo:
+    """Timeline events in one transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, event: TimelineEvent) -> None:
+        """Append one sealed event."""
+        self._session.execute(
+            insert(TimelineEventRow).values(
+                incident_id=event.incident_id,
+                seq=event.seq,
+                at=event.at,
+                actor=event.actor,
+                kind=event.kind,
+                data=event.data,
+                prev_hash=event.prev_hash,
+                hash=event.hash,
+            )
+        )
+
+    def list_(
+        self, incident_id: int, *, after_seq: int = 0, limit: int = 100
+    ) -> list[TimelineEvent]:
+        """Return up to `limit` events of one incident after `after_seq`, oldest first."""
+        stmt = (
+            select(TimelineEventRow)
+            .where(TimelineEventRow.incident_id == incident_id, TimelineEventRow.seq > after_seq)
+            .order_by(TimelineEventRow.seq)
+            .limit(limit)
+        )
+        return [_to_event(r) for r in self._session.scalars(stmt)]
+
+    def stream(self, incident_id: int | None = None) -> Iterator[TimelineEvent]:
+        """Yield every event (of one incident, or all) in chain order, in batches."""
+        stmt = select(TimelineEventRow).order_by(
+            TimelineEventRow.incident_id, TimelineEventRow.seq, TimelineEventRow.id
+        )
+        if incident_id is not None:
+            stmt = stmt.where(TimelineEventRow.incident_id == incident_id)
+        result = self._session.execute(stmt.execution_options(yield_per=2000))
+        for row in result.scalars():
+            yield _to_event(row)

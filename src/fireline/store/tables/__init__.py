@@ -1,0 +1,18 @@
+"""SQLAlchemy tables, one module per aggregate; importing this package registers them all."""
+
+from fireline.store.tables.base import Base
+from fireline.store.tables.incident import IncidentRegionRow, IncidentRow
+from fireline.store.tables.job import IncidentJobRow
+from fireline.store.tables.service import ServiceRow
+from fireline.store.tables.timeline import TimelineEventRow
+from fireline.store.tables.token import ApiTokenRow
+
+__all__ = [
+    "ApiTokenRow",
+    "Base",
+    "IncidentJobRow",
+    "IncidentRegionRow",
+    "IncidentRow",
+    "ServiceRow",
+    "TimelineEventRow",
+]

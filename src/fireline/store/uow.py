@@ -1,0 +1,60 @@
+"""The unit of work: one transaction, with every repository bound to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from fireline.store.db import WRITE_OPTION
+from fireline.store.errors import translated
+from fireline.store.repos.incident import IncidentRepo
+from fireline.store.repos.job import JobRepo
+from fireline.store.repos.service import ServiceRepo
+from fireline.store.repos.timeline import TimelineRepo
+from fireline.store.repos.token import TokenRepo
+
+
+class Tx:
+    """The repositories of one open transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.incidents = IncidentRepo(session)
+        self.timeline = TimelineRepo(session)
+        self.jobs = JobRepo(session)
+        self.services = ServiceRepo(session)
+        self.tokens = TokenRepo(session)
+
+
+class UnitOfWork:
+    """Opens transactions: `write()` commits on success, `read()` never writes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._writer = sessionmaker(
+            bind=engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
+        self._reader = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        """Open a write transaction; commit when the block ends without error."""
+        with translated(), self._writer() as session, session.begin():
+            yield Tx(session)
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """Open a read-only transaction; it is rolled back at the end."""
+        with translated(), self._reader() as session:
+            try:
+                yield Tx(session)
+            finally:
+                session.rollback()
+
+    @property
+    def dialect(self) -> str:
+        """Return the database dialect name ('sqlite' or 'postgresql')."""
+        return self.engine.dialect.name

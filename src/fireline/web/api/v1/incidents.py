@@ -1,0 +1,199 @@
+"""/api/v1/incidents: open, list, read, edit, move through the lifecycle, note, staff."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from fireline.domain.access.token import Principal
+from fireline.domain.incidents.query import IncidentFilter, decode_cursor, encode_cursor
+from fireline.domain.incidents.ref import parse_ref
+from fireline.domain.incidents.status import Transition
+from fireline.services import incidents as use
+from fireline.services.timeline import read_timeline
+from fireline.web import auth
+from fireline.web.deps import container_of
+from fireline.web.schemas import (
+    API,
+    EventRead,
+    IncidentCreate,
+    IncidentPage,
+    IncidentPatch,
+    IncidentQuery,
+    IncidentRead,
+    NoteIn,
+    RoleIn,
+    TimelinePage,
+    TransitionIn,
+)
+
+router = APIRouter(prefix=f"{API}/incidents", tags=["incidents"])
+
+Viewer = Annotated[Principal, Depends(auth.viewer)]
+Responder = Annotated[Principal, Depends(auth.responder)]
+Commander = Annotated[Principal, Depends(auth.commander)]
+
+
+@router.post("", status_code=201, response_model=IncidentRead)
+def create(
+    body: IncidentCreate, request: Request, response: Response, who: Responder
+) -> IncidentRead:
+    """Open an incident (status `triggered`)."""
+    c = container_of(request)
+    change = use.create_incident(
+        c.uow,
+        title=body.title,
+        severity=body.severity,
+        service=body.service,
+        regions=body.regions,
+        actor=who.name,
+        now=c.clock.now(),
+    )
+    response.headers["Location"] = f"{API}/incidents/{change.incident.ref}"
+    return IncidentRead.of(change.incident)
+
+
+@router.get("", response_model=IncidentPage)
+def list_(
+    request: Request, _who: Viewer, params: Annotated[IncidentQuery, Query()]
+) -> IncidentPage:
+    """List incidents, newest first, filtered and paged by cursor."""
+    query = IncidentFilter(
+        statuses=tuple(params.status),
+        severities=tuple(params.severity),
+        service=params.service,
+        region=params.region,
+        job_id=params.job_id,
+        created_since=params.created_since,
+        created_until=params.created_until,
+    )
+    before = decode_cursor(params.cursor) if params.cursor else None
+    found = use.list_incidents(
+        container_of(request).uow, query=query, before_id=before, limit=params.limit + 1
+    )
+    page = found[: params.limit]
+    next_cursor = encode_cursor(page[-1].id) if len(found) > params.limit else None
+    return IncidentPage(items=[IncidentRead.of(i) for i in page], next_cursor=next_cursor)
+
+
+@router.get("/{ref}", response_model=IncidentRead)
+def get(ref: str, request: Request, _who: Viewer) -> IncidentRead:
+    """Read one incident by `INC-12` or `12`."""
+    return IncidentRead.of(use.get_incident(container_of(request).uow, incident_id=parse_ref(ref)))
+
+
+@router.patch("/{ref}", response_model=IncidentRead)
+def patch(ref: str, body: IncidentPatch, request: Request, who: Responder) -> IncidentRead:
+    """Change title, severity or regions; `expected_version` must be the current version."""
+    c = container_of(request)
+    change = use.edit_incident(
+        c.uow,
+        incident_id=parse_ref(ref),
+        expected_version=body.expected_version,
+        actor=who.name,
+        now=c.clock.now(),
+        title=body.title,
+        severity=body.severity,
+        regions=body.regions,
+    )
+    return IncidentRead.of(change.incident)
+
+
+def _transition(
+    action: Transition, ref: str, body: TransitionIn | None, request: Request, who: Principal
+) -> IncidentRead:
+    c = container_of(request)
+    body = body or TransitionIn()
+    change = use.transition_incident(
+        c.uow,
+        incident_id=parse_ref(ref),
+        action=action,
+        actor=who.name,
+        now=c.clock.now(),
+        expected_version=body.expected_version,
+        reason=body.reason,
+    )
+    return IncidentRead.of(change.incident)
+
+
+@router.post("/{ref}/acknowledge", response_model=IncidentRead)
+def acknowledge(
+    ref: str, request: Request, who: Responder, body: TransitionIn | None = None
+) -> IncidentRead:
+    """Acknowledge a triggered incident."""
+    return _transition(Transition.ACKNOWLEDGE, ref, body, request, who)
+
+
+@router.post("/{ref}/mitigate", response_model=IncidentRead)
+def mitigate(
+    ref: str, request: Request, who: Responder, body: TransitionIn | None = None
+) -> IncidentRead:
+    """Mark the impact mitigated."""
+    return _transition(Transition.MITIGATE, ref, body, request, who)
+
+
+@router.post("/{ref}/resolve", response_model=IncidentRead)
+def resolve(
+    ref: str, request: Request, who: Responder, body: TransitionIn | None = None
+) -> IncidentRead:
+    """Resolve the incident."""
+    return _transition(Transition.RESOLVE, ref, body, request, who)
+
+
+@router.post("/{ref}/reopen", response_model=IncidentRead)
+def reopen(
+    ref: str, request: Request, who: Responder, body: TransitionIn | None = None
+) -> IncidentRead:
+    """Reopen a resolved incident (it becomes `triggered` again)."""
+    return _transition(Transition.REOPEN, ref, body, request, who)
+
+
+@router.post("/{ref}/notes", status_code=201, response_model=EventRead)
+def add_note(ref: str, body: NoteIn, request: Request, who: Responder) -> EventRead:
+    """Add a note to the timeline."""
+    c = container_of(request)
+    change = use.add_note(
+        c.uow, incident_id=parse_ref(ref), text=body.text, actor=who.name, now=c.clock.now()
+    )
+    assert change.event is not None
+    return EventRead.of(change.event)
+
+
+@router.post("/{ref}/roles", response_model=IncidentRead)
+def change_role(ref: str, body: RoleIn, request: Request, who: Commander) -> IncidentRead:
+    """Assign a role (commander, communications_lead, scribe, responder) or remove it."""
+    c = container_of(request)
+    change = use.change_role(
+        c.uow,
+        incident_id=parse_ref(ref),
+        role=body.role,
+        person=body.person,
+        actor=who.name,
+        now=c.clock.now(),
+        remove=body.remove,
+        expected_version=body.expected_version,
+    )
+    return IncidentRead.of(change.incident)
+
+
+@router.get("/{ref}/timeline", response_model=TimelinePage)
+def timeline(
+    ref: str,
+    request: Request,
+    _who: Viewer,
+    after_seq: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> TimelinePage:
+    """Read the hash-chained timeline, oldest first."""
+    incident_id = parse_ref(ref)
+    events = read_timeline(
+        container_of(request).uow, incident_id=incident_id, after_seq=after_seq, limit=limit + 1
+    )
+    page = events[:limit]
+    next_seq = page[-1].seq if len(events) > limit else None
+    return TimelinePage(
+        incident=f"INC-{incident_id}",
+        items=[EventRead.of(e) for e in page],
+        next_after_seq=next_seq,
+    )

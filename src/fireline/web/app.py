@@ -1,0 +1,39 @@
+"""`create_app(container)`: the FastAPI application, built as often as tests like."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+
+import fireline
+from fireline.services.container import Container
+from fireline.web import errors, health
+from fireline.web.api.v1 import incidents, jobs, services, tokens
+from fireline.web.metrics import Metrics, MetricsMiddleware
+
+DESCRIPTION = """\
+Incident management for the document-processing platform.
+
+Authenticate with `Authorization: Bearer <token>` (create one with `fireline token create`).
+Errors are RFC 9457 `application/problem+json`; `errors[].field` names each bad field.
+"""
+
+
+def create_app(container: Container) -> FastAPI:
+    """Build the HTTP application around a use-case container."""
+    app: FastAPI = FastAPIOffline(
+        title="Fireline",
+        version=fireline.__version__,
+        description=DESCRIPTION,
+        static_url="/static/docs",
+        redoc_url=None,
+    )
+    metrics = Metrics()
+    metrics.watch_incidents(container.uow)
+    app.state.container = container
+    app.state.metrics = metrics
+    errors.install(app)
+    for module in (health, incidents, jobs, services, tokens):
+        app.include_router(module.router)
+    app.add_middleware(MetricsMiddleware, metrics=metrics, clock=container.clock)
+    return app

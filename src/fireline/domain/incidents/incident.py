@@ -11,7 +11,7 @@ from fireline.domain.incidents.ref import format_ref
 from fireline.domain.incidents.roles import Role, Roles
 from fireline.domain.incidents.severity import Severity
 from fireline.domain.incidents.status import Status, Transition, next_status
-from fireline.domain.validation import check_slugs, check_text
+from fireline.domain.validation import check_name, check_slugs, check_text
 
 MAX_TITLE = 200
 MAX_NOTE = 10_000
@@ -163,6 +163,7 @@ def assign_role(
     incident: Incident, *, role: Role, person: str, now: datetime
 ) -> tuple[Incident, Entry]:
     """Give `person` a role on the incident; the previous holder of a single role is recorded."""
+    _check_person(person)
     previous = None if role is Role.RESPONDER else incident.roles.holder(role)
     roles = incident.roles.assign(role, person)
     data: dict[str, Any] = {"role": role.value, "person": person}
@@ -176,6 +177,7 @@ def unassign_role(
     incident: Incident, *, role: Role, person: str, now: datetime
 ) -> tuple[Incident, Entry]:
     """Take a role away from `person`."""
+    _check_person(person)
     roles = incident.roles.unassign(role, person)
     updated = replace(incident, roles=roles, updated_at=now, version=incident.version + 1)
     return updated, Entry("role.unassigned", {"role": role.value, "person": person})
@@ -188,6 +190,13 @@ def note_entry(text: str) -> Entry:
     if errors:
         raise Invalid(errors)
     return Entry("note.added", {"text": clean})
+
+
+def _check_person(person: str) -> None:
+    errors: list[FieldError] = []
+    check_name(errors, field="person", value=person)
+    if errors:
+        raise Invalid(errors)
 
 
 def _parse_severity(errors: list[FieldError], value: str) -> Severity | None:

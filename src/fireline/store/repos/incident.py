@@ -168,7 +168,7 @@ class IncidentRepo:
         if before_id is not None:
             stmt = stmt.where(IncidentRow.id < before_id)
         stmt = stmt.order_by(IncidentRow.id.desc()).limit(limit)
-        return [_to_incident(row, name) for row, name in self._session.execute(stmt).tuples()]
+        return [_to_incident(row, name) for row, name in self._session.execute(stmt)]
 
     def _filtered(self, query: IncidentFilter) -> Select[IncidentRow, str]:
         stmt = select(IncidentRow, ServiceRow.name).join(
@@ -205,7 +205,7 @@ class IncidentRepo:
         rows = self._session.execute(
             select(IncidentRow.status, func.count()).group_by(IncidentRow.status)
         )
-        return dict(rows.tuples().all())
+        return {status: count for status, count in rows}
 
     def _write_regions(self, incident_id: int, regions: tuple[str, ...]) -> None:
         self._session.execute(

@@ -205,7 +205,7 @@ class IncidentRepo:
         rows = self._session.execute(
             select(IncidentRow.status, func.count()).group_by(IncidentRow.status)
         )
-        return {status: count for status, count in rows}
+        return {str(row[0]): int(row[1]) for row in rows}
 
     def _write_regions(self, incident_id: int, regions: tuple[str, ...]) -> None:
         self._session.execute(

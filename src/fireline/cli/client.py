@@ -18,6 +18,7 @@ _HINTS = {
     403: "ask an admin for a token with a stronger role",
     409: "show the incident again (`fireline incident show REF`) and retry on its current state",
 }
+_UNREACHABLE_HINT = "start it with `make run` or `fireline serve`, or pass --server / FIRELINE_SERVER"
 
 
 @dataclass
@@ -49,16 +50,22 @@ class ApiClient:
         """Send one request and return its decoded JSON body, or raise ApiError."""
         try:
             response = self._http.request(method, path, json=body, params=params)
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
             raise ApiError(
-                f"cannot reach {self._server}: {error}",
-                Exit.UNAVAILABLE,
-                hint="start it with `make run` or `fireline serve`, or pass --server / "
-                "FIRELINE_SERVER",
+                f"cannot reach {self._server}: {error}", Exit.UNAVAILABLE, hint=_UNREACHABLE_HINT
             ) from error
-        if response.is_success:
+        if not response.is_success:
+            raise _error_of(response)
+        try:
             return response.json()
-        raise _error_of(response)
+        except ValueError as error:
+            # Something answered, but not Fireline (a proxy's login page, another service).
+            raise ApiError(
+                f"{self._server} answered {method} {path} with something other than JSON; "
+                "is it a Fireline server?",
+                Exit.UNAVAILABLE,
+                hint=_UNREACHABLE_HINT,
+            ) from error
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -69,10 +76,16 @@ def _error_of(response: httpx.Response) -> ApiError:
     try:
         problem = response.json()
     except ValueError:
+        problem = None
+    if not isinstance(problem, dict):
         problem = {"detail": response.text[:500]}
     status = response.status_code
-    detail = problem.get("detail") or problem.get("title") or response.reason_phrase
-    fields = tuple(f"{e.get('field')}: {e.get('message')}" for e in problem.get("errors", []))
+    fields = tuple(f"{e.get('field')}: {e.get('message')}" for e in problem.get("errors") or [])
+    if fields:
+        # The detail repeats the field errors in one long line; they are listed one per line.
+        detail = "invalid input:"
+    else:
+        detail = problem.get("detail") or problem.get("title") or response.reason_phrase
     if status >= 500:
         code = Exit.UNAVAILABLE
     else:

@@ -33,28 +33,30 @@ def verify_timelines(
     """Verify the chains of one incident or all; `progress` hears each incident's event count."""
     with uow.read() as tx:
         heads = tx.incidents.heads(incident_id)
-        counted = _Counted(tx.timeline.stream(incident_id))
         breaks: list[ChainBreak] = []
         seen: set[int] = set()
-        for owner, events in groupby(counted, key=lambda e: e.incident_id):
+        total = 0
+        for owner, events in groupby(tx.timeline.stream(incident_id), key=lambda e: e.incident_id):
             seen.add(owner)
-            before = counted.count
-            found = verify_chain(owner, events, head=heads.get(owner, ChainHead()))
+            group = _Counted(events)
+            found = verify_chain(owner, group, head=heads.get(owner, ChainHead()))
             if found is not None:
                 breaks.append(found)
+            group.drain()
+            total += group.count
             if progress is not None:
-                progress(counted.count - before)
-        for owner, head in heads.items():
-            if owner not in seen and head.seq:
-                breaks.append(
-                    ChainBreak(owner, 1, f"all {head.seq} events are missing from the timeline")
-                )
+                progress(group.count)
+        breaks += [
+            ChainBreak(owner, 1, f"all {head.seq} events are missing from the timeline")
+            for owner, head in heads.items()
+            if owner not in seen and head.seq
+        ]
     breaks.sort(key=lambda b: (b.incident_id, b.seq))
-    return AuditReport(len(heads), counted.count, breaks)
+    return AuditReport(len(heads), total, breaks)
 
 
 class _Counted:
-    """Counts the events drawn from a stream, even those a failed chain leaves unread."""
+    """Counts the events drawn from one chain; `drain()` reads what a failed check left."""
 
     def __init__(self, events: Iterator[TimelineEvent]) -> None:
         self._events = events
@@ -64,3 +66,8 @@ class _Counted:
         for event in self._events:
             self.count += 1
             yield event
+
+    def drain(self) -> None:
+        """Read (and count) the rest of the events."""
+        for _ in self:
+            pass

@@ -17,7 +17,7 @@ from fireline.domain.incidents.status import Status, Transition
 T0 = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 
 
-def make(**changes: object) -> Incident:
+def _make(**changes: object) -> Incident:
     base = Incident(
         id=7,
         title="Uploads failing",
@@ -53,7 +53,7 @@ def test_draft_normalizes_severity_and_deduplicates_regions() -> None:
 
 def test_acknowledge_stamps_time_and_bumps_version() -> None:
     later = T0 + timedelta(minutes=4)
-    acked, entry = rules.transition(make(), Transition.ACKNOWLEDGE, now=later, reason="on it")
+    acked, entry = rules.transition(_make(), Transition.ACKNOWLEDGE, now=later, reason="on it")
     assert acked.status is Status.ACKNOWLEDGED
     assert acked.acknowledged_at == later
     assert acked.version == 2
@@ -62,7 +62,7 @@ def test_acknowledge_stamps_time_and_bumps_version() -> None:
 
 
 def test_reopen_clears_the_stamps_of_the_previous_run() -> None:
-    resolved, _ = rules.transition(make(), Transition.RESOLVE, now=T0)
+    resolved, _ = rules.transition(_make(), Transition.RESOLVE, now=T0)
     reopened, entry = rules.transition(resolved, Transition.REOPEN, now=T0 + timedelta(hours=1))
     assert reopened.status is Status.TRIGGERED
     assert reopened.resolved_at is None
@@ -72,34 +72,34 @@ def test_reopen_clears_the_stamps_of_the_previous_run() -> None:
 
 def test_stale_version_names_the_current_one() -> None:
     with pytest.raises(StaleVersion) as caught:
-        rules.check_version(make(version=3), 2)
+        rules.check_version(_make(version=3), 2)
     assert caught.value.current_version == 3
-    rules.check_version(make(version=3), 3)
-    rules.check_version(make(version=3), None)
+    rules.check_version(_make(version=3), 3)
+    rules.check_version(_make(version=3), None)
 
 
 def test_edit_records_only_what_changed() -> None:
-    edited, entry = rules.edit(make(), now=T0, title="Uploads failing", severity="SEV1")
+    edited, entry = rules.edit(_make(), now=T0, title="Uploads failing", severity="SEV1")
     assert entry is not None
     assert entry.data == {"severity": {"from": "SEV2", "to": "SEV1"}}
     assert edited.version == 2
 
 
 def test_edit_that_changes_nothing_returns_no_entry() -> None:
-    same, entry = rules.edit(make(), now=T0, regions=["eu-west-1"])
+    same, entry = rules.edit(_make(), now=T0, regions=["eu-west-1"])
     assert entry is None
     assert same.version == 1
 
 
 def test_single_roles_change_hands_and_record_the_previous_holder() -> None:
-    first, _ = rules.assign_role(make(), role=Role.COMMANDER, person="alice", now=T0)
+    first, _ = rules.assign_role(_make(), role=Role.COMMANDER, person="alice", now=T0)
     second, entry = rules.assign_role(first, role=Role.COMMANDER, person="bob", now=T0)
     assert second.roles.commander == "bob"
     assert entry.data == {"role": "commander", "person": "bob", "replaced": "alice"}
 
 
 def test_responders_accumulate_and_can_be_removed() -> None:
-    one, _ = rules.assign_role(make(), role=Role.RESPONDER, person="carol", now=T0)
+    one, _ = rules.assign_role(_make(), role=Role.RESPONDER, person="carol", now=T0)
     two, _ = rules.assign_role(one, role=Role.RESPONDER, person="dan", now=T0)
     assert two.roles.responders == ("carol", "dan")
     left, entry = rules.unassign_role(two, role=Role.RESPONDER, person="carol", now=T0)
@@ -108,7 +108,7 @@ def test_responders_accumulate_and_can_be_removed() -> None:
 
 
 def test_assigning_a_role_twice_or_removing_a_missing_one_conflicts() -> None:
-    one, _ = rules.assign_role(make(), role=Role.SCRIBE, person="erin", now=T0)
+    one, _ = rules.assign_role(_make(), role=Role.SCRIBE, person="erin", now=T0)
     with pytest.raises(Conflict):
         rules.assign_role(one, role=Role.SCRIBE, person="erin", now=T0)
     with pytest.raises(Conflict):
@@ -117,7 +117,7 @@ def test_assigning_a_role_twice_or_removing_a_missing_one_conflicts() -> None:
 
 def test_role_holder_names_are_validated() -> None:
     with pytest.raises(Invalid) as caught:
-        rules.assign_role(make(), role=Role.SCRIBE, person="bad name!", now=T0)
+        rules.assign_role(_make(), role=Role.SCRIBE, person="bad name!", now=T0)
     assert caught.value.errors[0].field == "person"
 
 

@@ -17,7 +17,7 @@ from fireline.domain.incidents.timeline import (
 T0 = datetime(2026, 10, 25, 0, 59, 59, 999999, tzinfo=UTC)
 
 
-def chain(length: int, incident_id: int = 1) -> tuple[list[TimelineEvent], ChainHead]:
+def _chain(length: int, incident_id: int = 1) -> tuple[list[TimelineEvent], ChainHead]:
     events: list[TimelineEvent] = []
     head = ChainHead()
     for n in range(length):
@@ -35,7 +35,7 @@ def chain(length: int, incident_id: int = 1) -> tuple[list[TimelineEvent], Chain
 
 
 def test_first_event_links_to_genesis_and_the_next_links_to_it() -> None:
-    events, _ = chain(2)
+    events, _ = _chain(2)
     assert events[0].seq == 1
     assert events[0].prev_hash == GENESIS_HASH
     assert events[1].prev_hash == events[0].hash
@@ -62,12 +62,12 @@ def test_instants_hash_the_same_in_any_zone() -> None:
 
 
 def test_intact_chain_verifies() -> None:
-    events, head = chain(5)
+    events, head = _chain(5)
     assert verify_chain(1, events, head=head) is None
 
 
 def test_edited_event_is_named() -> None:
-    events, head = chain(5)
+    events, head = _chain(5)
     events[2] = replace(events[2], data={"text": "nothing happened", "n": 2})
     found = verify_chain(1, events, head=head)
     assert found is not None
@@ -75,16 +75,16 @@ def test_edited_event_is_named() -> None:
 
 
 def test_edited_actor_or_time_is_detected() -> None:
-    events, head = chain(3)
+    events, head = _chain(3)
     events[1] = replace(events[1], actor="mallory")
     assert verify_chain(1, events, head=head) is not None
-    events, head = chain(3)
+    events, head = _chain(3)
     events[1] = replace(events[1], at=events[1].at + timedelta(microseconds=1))
     assert verify_chain(1, events, head=head) is not None
 
 
 def test_removed_middle_event_breaks_at_the_gap() -> None:
-    events, head = chain(5)
+    events, head = _chain(5)
     del events[1]
     found = verify_chain(1, events, head=head)
     assert found is not None
@@ -93,7 +93,7 @@ def test_removed_middle_event_breaks_at_the_gap() -> None:
 
 
 def test_reordered_events_are_detected() -> None:
-    events, head = chain(4)
+    events, head = _chain(4)
     events[1], events[2] = events[2], events[1]
     found = verify_chain(1, events, head=head)
     assert found is not None
@@ -101,7 +101,7 @@ def test_reordered_events_are_detected() -> None:
 
 
 def test_renumbered_events_after_a_removal_are_detected() -> None:
-    events, head = chain(4)
+    events, head = _chain(4)
     del events[1]
     events = [replace(e, seq=i + 1) for i, e in enumerate(events)]
     found = verify_chain(1, events, head=ChainHead(3, events[-1].hash))
@@ -110,7 +110,7 @@ def test_renumbered_events_after_a_removal_are_detected() -> None:
 
 
 def test_removed_last_event_is_caught_by_the_head() -> None:
-    events, head = chain(4)
+    events, head = _chain(4)
     found = verify_chain(1, events[:-1], head=head)
     assert found is not None
     assert found.seq == 4
@@ -118,8 +118,8 @@ def test_removed_last_event_is_caught_by_the_head() -> None:
 
 
 def test_event_moved_from_another_incident_is_detected() -> None:
-    events, head = chain(2)
-    foreign, _ = chain(1, incident_id=2)
+    events, head = _chain(2)
+    foreign, _ = _chain(1, incident_id=2)
     found = verify_chain(1, [events[0], replace(foreign[0], seq=2)], head=head)
     assert found is not None
     assert found.seq == 2

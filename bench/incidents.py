@@ -1,0 +1,565 @@
+"""Benchmark the incident lifecycle over HTTP against a running Fireline server.
+
+Each incident is created, acknowledged, noted, mitigated and resolved, one step after the
+other; `--concurrency` incidents are in flight at once. The benchmark either drives a server
+that is already running (`--server URL --token TOKEN`) or starts its own, on a fresh database,
+for each `--spawn sqlite` / `--spawn postgres`. It prints throughput and latency per operation
+kind, compares them with `bench/baseline.json`, and exits 1 if any request failed.
+
+    .venv/bin/python bench/incidents.py --spawn sqlite --spawn postgres
+    .venv/bin/python bench/incidents.py --server http://127.0.0.1:8080 --token fl_...
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import platform
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from psycopg import sql
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.engine import make_url
+
+KINDS = ("create", "acknowledge", "note", "mitigate", "resolve")
+SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
+REGIONS = ("eu-west-1", "us-east-1")
+SERVICE = "bench"
+INCIDENTS = "/api/v1/incidents"
+BASELINE_PATH = Path(__file__).resolve().parent / "baseline.json"
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+CONFIG_YAML = f"""\
+services:
+  - name: {SERVICE}
+    team: benchmarks
+    tier: 2
+    regions: [{", ".join(REGIONS)}]
+    description: Target of bench/incidents.py.
+"""
+READY_TIMEOUT_S = 30.0
+POLL_INTERVAL_S = 0.05
+STOP_TIMEOUT_S = 10.0
+REQUEST_TIMEOUT_S = 60.0
+LOG_TAIL_CHARS = 2000
+BUSY_WINDOW_S = 0.5
+BUSY_FRACTION = 0.2
+
+console = Console()
+
+
+class BenchError(Exception):
+    """The benchmark could not run (bad setup, server failed to start, ...)."""
+
+
+@dataclass
+class Recorder:
+    """Latencies in seconds per operation kind, and the failures seen."""
+
+    latencies: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    errors: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, str] = field(default_factory=dict)
+
+    def add(self, kind: str, seconds: float, problem: str | None = None, detail: str = "") -> None:
+        """Record one request; `problem` names a failure such as 'acknowledge 409'."""
+        self.latencies[kind].append(seconds)
+        if problem is not None:
+            self.errors[problem] += 1
+            self.examples.setdefault(problem, detail[:300])
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Throughput and latency of a set of requests."""
+
+    ops: int
+    errors: int
+    ops_per_s: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one benchmark run against one database."""
+
+    database: str
+    count: int
+    concurrency: int
+    wall_s: float
+    overall: Stats
+    kinds: dict[str, Stats]
+    errors: dict[str, int]
+    examples: dict[str, str]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the result as plain JSON data."""
+        return asdict(self)
+
+
+# --- the workload ---------------------------------------------------------------------------
+
+
+def new_incident(index: int) -> dict[str, Any]:
+    """Return the body that opens incident number `index` of the run."""
+    return {
+        "title": f"Benchmark incident {index}",
+        "severity": SEVERITIES[index % len(SEVERITIES)],
+        "service": SERVICE,
+        "regions": list(REGIONS[: 1 + index % len(REGIONS)]),
+    }
+
+
+async def call(
+    client: httpx.AsyncClient, rec: Recorder, kind: str, path: str, body: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """POST one request and record it; return its JSON body, or None when it failed."""
+    started = time.perf_counter()
+    try:
+        response = await client.post(path, json=body)
+    except httpx.HTTPError as error:
+        rec.add(kind, time.perf_counter() - started, f"{kind} {type(error).__name__}", str(error))
+        return None
+    elapsed = time.perf_counter() - started
+    if not response.is_success:
+        rec.add(kind, elapsed, f"{kind} {response.status_code}", response.text)
+        return None
+    rec.add(kind, elapsed)
+    data: dict[str, Any] = response.json()
+    return data
+
+
+async def lifecycle(client: httpx.AsyncClient, rec: Recorder, index: int) -> None:
+    """Open one incident and walk it to resolved, stopping at the first failure."""
+    created = await call(client, rec, "create", INCIDENTS, new_incident(index))
+    if created is None:
+        return
+    base = f"{INCIDENTS}/{created['ref']}"
+    steps: list[tuple[str, str, dict[str, Any] | None]] = [
+        ("acknowledge", f"{base}/acknowledge", None),
+        ("note", f"{base}/notes", {"text": f"Benchmark note on incident {index}."}),
+        ("mitigate", f"{base}/mitigate", None),
+        ("resolve", f"{base}/resolve", None),
+    ]
+    for kind, path, body in steps:
+        if await call(client, rec, kind, path, body) is None:
+            return
+
+
+async def preflight(client: httpx.AsyncClient) -> None:
+    """Check that the token works and the server knows the `bench` service."""
+    try:
+        response = await client.get(f"/api/v1/services/{SERVICE}")
+    except httpx.HTTPError as error:
+        raise BenchError(f"cannot reach the server: {error}") from error
+    if response.status_code == 404:
+        raise BenchError(f"the server has no service named {SERVICE!r}: add it to fireline.yaml")
+    if not response.is_success:
+        raise BenchError(f"GET /api/v1/services/{SERVICE}: {response.status_code} {response.text}")
+
+
+async def drive(url: str, token: str, *, count: int, concurrency: int) -> tuple[Recorder, float]:
+    """Run `count` lifecycles, `concurrency` at a time; return the samples and the wall time."""
+    rec = Recorder()
+    indexes = iter(range(count))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(
+        base_url=url, headers=headers, limits=limits, timeout=REQUEST_TIMEOUT_S
+    ) as client:
+        await preflight(client)
+
+        async def worker() -> None:
+            for index in indexes:
+                await lifecycle(client, rec, index)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        wall = time.perf_counter() - started
+    return rec, wall
+
+
+# --- statistics -----------------------------------------------------------------------------
+
+
+def percentile(ordered: list[float], fraction: float) -> float:
+    """Return the nearest-rank percentile of an ascending list (0.0 when it is empty)."""
+    if not ordered:
+        return 0.0
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+def summarize(latencies: list[float], errors: int, wall_s: float) -> Stats:
+    """Reduce latencies (seconds) to throughput and percentiles (milliseconds)."""
+    ordered = sorted(latencies)
+    return Stats(
+        ops=len(ordered),
+        errors=errors,
+        ops_per_s=len(ordered) / wall_s if wall_s > 0 else 0.0,
+        p50_ms=percentile(ordered, 0.50) * 1000,
+        p99_ms=percentile(ordered, 0.99) * 1000,
+        max_ms=(ordered[-1] * 1000) if ordered else 0.0,
+    )
+
+
+def measure(database: str, url: str, token: str, *, count: int, concurrency: int) -> Result:
+    """Run the workload against `url` and summarize it."""
+    rec, wall = asyncio.run(drive(url, token, count=count, concurrency=concurrency))
+    failed: Counter[str] = Counter()
+    for problem, times in rec.errors.items():
+        failed[problem.split(" ", 1)[0]] += times
+    everything = [s for kind in KINDS for s in rec.latencies[kind]]
+    return Result(
+        database=database,
+        count=count,
+        concurrency=concurrency,
+        wall_s=wall,
+        overall=summarize(everything, sum(rec.errors.values()), wall),
+        kinds={k: summarize(rec.latencies[k], failed[k], wall) for k in KINDS},
+        errors=dict(rec.errors),
+        examples=rec.examples,
+    )
+
+
+# --- a server of our own --------------------------------------------------------------------
+
+
+def fireline_exe() -> Path:
+    """Return the `fireline` command installed next to this Python."""
+    exe = Path(sys.executable).parent / "fireline"
+    if not exe.exists():
+        raise BenchError(f"no {exe}: run the benchmark with the virtualenv's python")
+    return exe
+
+
+def run_cli(args: list[str], env: dict[str, str]) -> str:
+    """Run `fireline ARGS` and return its standard output."""
+    done = subprocess.run(
+        [str(fireline_exe()), *args], env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise BenchError(f"fireline {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def free_port() -> int:
+    """Return a TCP port on loopback that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def tail(path: Path) -> str:
+    """Return the end of a log file."""
+    return path.read_text(encoding="utf-8", errors="replace")[-LOG_TAIL_CHARS:]
+
+
+def wait_ready(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    """Poll GET /readyz until it answers 200, the server dies, or the deadline passes."""
+    deadline = time.perf_counter() + READY_TIMEOUT_S
+    with httpx.Client(base_url=url, timeout=2.0) as client:
+        while time.perf_counter() < deadline:
+            if server.poll() is not None:
+                raise BenchError(f"the server exited with {server.returncode}:\n{tail(log)}")
+            with contextlib.suppress(httpx.HTTPError):
+                if client.get("/readyz").status_code == 200:
+                    return
+            time.sleep(POLL_INTERVAL_S)
+    raise BenchError(f"the server was not ready within {READY_TIMEOUT_S:.0f} s:\n{tail(log)}")
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """Ask the server to stop, and kill it if it does not."""
+    if server.poll() is not None:
+        return
+    server.terminate()
+    try:
+        server.wait(timeout=STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def server_env(database_url: str, workdir: Path) -> dict[str, str]:
+    """Return the environment of the spawned commands: our database, config and log level."""
+    config = workdir / "fireline.yaml"
+    config.write_text(CONFIG_YAML, encoding="utf-8")
+    return {
+        **os.environ,
+        "FIRELINE_DATABASE_URL": database_url,
+        "FIRELINE_CONFIG": str(config),
+        "FIRELINE_LOG_LEVEL": "warning",
+    }
+
+
+@contextlib.contextmanager
+def spawned_server(database_url: str, workdir: Path) -> Iterator[tuple[str, str]]:
+    """Migrate, create an admin token, serve; yield (base URL, token); stop the server."""
+    env = server_env(database_url, workdir)
+    run_cli(["db", "upgrade"], env)
+    issued = run_cli(["token", "create", "--name", "bench", "--role", "admin", "--json"], env)
+    token = str(json.loads(issued)["secret"])
+    port = free_port()
+    log = workdir / "server.log"
+    command = [str(fireline_exe()), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as sink:
+        server = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_ready(url, server, log)
+        yield url, token
+    finally:
+        stop(server)
+
+
+def pg_execute(url: str, statement: sql.Composed) -> None:
+    """Run one statement in autocommit on the server of a SQLAlchemy PostgreSQL URL."""
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as connection:
+        connection.execute(statement)
+
+
+@contextlib.contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    """Create a fresh database next to `admin_url`; yield its URL; drop it afterwards."""
+    name = f"fireline_bench_{secrets.token_hex(6)}"
+    pg_execute(admin_url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        pg_execute(admin_url, drop)
+
+
+@contextlib.contextmanager
+def fresh_database(database: str, workdir: Path, postgres_url: str) -> Iterator[str]:
+    """Yield the URL of a new, empty database of the given kind."""
+    if database == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.db'}"
+        return
+    with postgres_database(postgres_url) as url:
+        yield url
+
+
+def run_spawned(database: str, args: argparse.Namespace) -> Result | str:
+    """Benchmark a server of our own on a fresh `database`; return a reason if skipped."""
+    with contextlib.ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fireline-bench-")))
+        try:
+            url = stack.enter_context(fresh_database(database, workdir, args.postgres_url))
+        except psycopg.Error as error:
+            return f"PostgreSQL at {args.postgres_url} is unreachable: {error}".strip()
+        console.print(f"[bold]{database}[/]: starting a server on a fresh database…")
+        server, token = stack.enter_context(spawned_server(url, workdir))
+        result = measure(database, server, token, count=args.count, concurrency=args.concurrency)
+    return result
+
+
+# --- the baseline and the report ------------------------------------------------------------
+
+
+def load_baseline(path: Path) -> dict[str, Any]:
+    """Return the baseline figures per database ({} when there is no file)."""
+    if not path.exists():
+        return {}
+    databases: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))["databases"]
+    return databases
+
+
+def baseline_entry(result: Result) -> dict[str, Any]:
+    """Return the figures of `result` that the baseline keeps."""
+    figures = {"all": result.overall, **result.kinds}
+    return {
+        "count": result.count,
+        "concurrency": result.concurrency,
+        **{
+            name: {
+                "ops_per_s": round(s.ops_per_s, 1),
+                "p50_ms": round(s.p50_ms, 2),
+                "p99_ms": round(s.p99_ms, 2),
+            }
+            for name, s in figures.items()
+        },
+    }
+
+
+def write_baseline(path: Path, results: list[Result]) -> None:
+    """Store the figures of `results` as the baseline, keeping other databases' entries."""
+    databases = load_baseline(path)
+    databases.update({r.database: baseline_entry(r) for r in results})
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    document = {
+        "about": "Reference figures of bench/incidents.py; rewrite with --write-baseline.",
+        "machine": machine,
+        "databases": dict(sorted(databases.items())),
+    }
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    console.print(f"baseline written to {path}")
+
+
+def figure(value: float, reference: float | None, digits: int) -> str:
+    """Format a figure, followed by its ratio to the baseline when there is one."""
+    text = f"{value:,.{digits}f}"
+    if reference:
+        text += f" [dim]({value / reference:.2f}×)[/]"
+    return text
+
+
+def table_of(result: Result, baseline: dict[str, Any] | None) -> Table:
+    """Build the Rich table of one result, with ratios to its baseline."""
+    title = (
+        f"{result.database}: {result.overall.ops:,} requests in {result.wall_s:.2f} s "
+        f"({result.count:,} incidents, concurrency {result.concurrency})"
+    )
+    table = Table("operation", "ops", "errors", "ops/s", "p50 ms", "p99 ms", "max ms", title=title)
+    for name, stats in [*result.kinds.items(), ("all", result.overall)]:
+        ref = (baseline or {}).get(name, {})
+        table.add_row(
+            f"[bold]{name}[/]" if name == "all" else name,
+            f"{stats.ops:,}",
+            f"[red]{stats.errors:,}[/]" if stats.errors else "0",
+            figure(stats.ops_per_s, ref.get("ops_per_s"), 1),
+            figure(stats.p50_ms, ref.get("p50_ms"), 2),
+            figure(stats.p99_ms, ref.get("p99_ms"), 2),
+            f"{stats.max_ms:,.2f}",
+            end_section=name == KINDS[-1],
+        )
+    return table
+
+
+def report(result: Result, baseline: dict[str, Any] | None) -> None:
+    """Print one result: its table, how it compares, and its errors."""
+    console.print(table_of(result, baseline))
+    if baseline is None:
+        console.print("[dim]no baseline for this database[/]")
+    elif (baseline["count"], baseline["concurrency"]) != (result.count, result.concurrency):
+        console.print(
+            f"[yellow]the baseline was measured with --count {baseline['count']} "
+            f"--concurrency {baseline['concurrency']}: ratios are not like for like[/]"
+        )
+    else:
+        console.print("[dim](n.nn×) = this run ÷ baseline, from bench/baseline.json[/]")
+    for problem, times in sorted(result.errors.items()):
+        console.print(f"[red]{times} × {problem}[/]: {result.examples[problem]}", highlight=False)
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Read the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--server", metavar="URL", help="drive this running server")
+    target.add_argument(
+        "--spawn", action="append", choices=["sqlite", "postgres"], help="start a server per DB"
+    )
+    parser.add_argument("--token", default=os.environ.get("FIRELINE_TOKEN"), help="with --server")
+    parser.add_argument("--label", default="server", help="name of the --server run's database")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("FIRELINE_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL,
+        help="PostgreSQL server where --spawn postgres creates its database",
+    )
+    parser.add_argument("--count", type=int, default=500, help="incidents (default 500)")
+    parser.add_argument("--concurrency", type=int, default=16, help="in flight (default 16)")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write results here")
+    parser.add_argument("--baseline", type=Path, default=BASELINE_PATH, help="baseline file")
+    parser.add_argument("--write-baseline", action="store_true", help="store this run's figures")
+    args = parser.parse_args(argv)
+    if args.server and not args.token:
+        parser.error("--server needs --token (or FIRELINE_TOKEN)")
+    if args.count < 1 or args.concurrency < 1:
+        parser.error("--count and --concurrency must be at least 1")
+    return args
+
+
+def collect(
+    args: argparse.Namespace, baseline: dict[str, Any]
+) -> tuple[list[Result], dict[str, str]]:
+    """Run and report every requested benchmark; return the results and the skipped databases."""
+    results: list[Result] = []
+    skipped: dict[str, str] = {}
+    for database in [args.label] if args.server else dict.fromkeys(args.spawn):
+        if args.server:
+            outcome: Result | str = measure(
+                database, args.server, args.token, count=args.count, concurrency=args.concurrency
+            )
+        else:
+            outcome = run_spawned(database, args)
+        if isinstance(outcome, str):
+            console.print(f"[yellow]{database} skipped[/]: {outcome}", highlight=False)
+            skipped[database] = outcome
+            continue
+        report(outcome, baseline.get(database))
+        results.append(outcome)
+    return results, skipped
+
+
+def cpu_sample() -> tuple[int, int]:
+    """Return (idle, total) CPU time so far from /proc/stat."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return ticks[3] + ticks[4], sum(ticks)
+
+
+def warn_if_busy() -> float | None:
+    """Warn when other work keeps the CPUs busy; return the busy fraction (None off Linux)."""
+    if not Path("/proc/stat").exists():
+        return None
+    idle_before, total_before = cpu_sample()
+    time.sleep(BUSY_WINDOW_S)
+    idle_after, total_after = cpu_sample()
+    busy = 1 - (idle_after - idle_before) / max(1, total_after - total_before)
+    if busy > BUSY_FRACTION:
+        console.print(
+            f"[yellow]other processes keep the CPUs {busy:.0%} busy: figures will be noisy[/]"
+        )
+    return busy
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; return 1 if any request failed or the benchmark could not run."""
+    args = parse_args(argv)
+    busy = warn_if_busy()
+    try:
+        results, skipped = collect(args, load_baseline(args.baseline))
+    except BenchError as error:
+        console.print(f"[bold red]error:[/] {error}", highlight=False)
+        return 1
+    if args.json:
+        document = {
+            "cpu_busy_before_start": busy,
+            "results": [r.to_json() for r in results],
+            "skipped": skipped,
+        }
+        args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    errors = sum(r.overall.errors for r in results)
+    if errors:
+        console.print(f"[bold red]{errors} request(s) failed[/]")
+        return 1
+    if args.write_baseline:
+        write_baseline(args.baseline, results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,10 +8,11 @@ import typer
 from rich.progress import Progress
 
 from fireline.cli.context import admin_container
-from fireline.cli.output import Exit, console, fail, print_json
+from fireline.cli.output import Exit, console, errors, fail, print_json
 from fireline.domain.errors import NotFound
 from fireline.domain.incidents.ref import format_ref, parse_ref
-from fireline.services.audit import verify_timelines
+from fireline.services.audit import AuditReport, verify_timelines
+from fireline.services.container import Container
 from fireline.services.incidents import get_incident
 
 app = typer.Typer(help="Check the integrity of the audit record.", no_args_is_help=True)
@@ -26,32 +27,16 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
 ) -> None:
     """Recompute every timeline's hash chain; exit 1 naming the first broken event."""
-    c = admin_container()
-    incident_id = None
-    if incident is not None:
-        try:
-            incident_id = parse_ref(incident)
-            get_incident(c.uow, incident_id=incident_id)
-        except NotFound as error:
-            fail(error.detail)
-            raise typer.Exit(Exit.NOT_FOUND) from error
-    with Progress(console=console, transient=True, disable=as_json) as progress:
-        task = progress.add_task("verifying timelines", total=None)
-        report = verify_timelines(
-            c.uow, incident_id=incident_id, progress=lambda n: progress.advance(task, n)
-        )
+    with admin_container() as c:
+        incident_id = None if incident is None else _existing(c, incident)
+        # Progress goes to standard error: standard output is the report.
+        with Progress(console=errors, transient=True, disable=as_json) as progress:
+            task = progress.add_task("verifying timelines", total=None)
+            report = verify_timelines(
+                c.uow, incident_id=incident_id, progress=lambda n: progress.advance(task, n)
+            )
     if as_json:
-        print_json(
-            {
-                "intact": report.intact,
-                "incidents": report.incidents,
-                "events": report.events,
-                "breaks": [
-                    {"incident": format_ref(b.incident_id), "seq": b.seq, "reason": b.reason}
-                    for b in report.breaks
-                ],
-            }
-        )
+        _print_json(report)
     elif report.intact:
         console.print(
             f"[green]ok[/]: {report.events} events in {report.incidents} incident timelines verify"
@@ -66,3 +51,27 @@ def verify(
         )
     if not report.intact:
         raise typer.Exit(Exit.REJECTED)
+
+
+def _existing(c: Container, ref: str) -> int:
+    try:
+        incident_id = parse_ref(ref)
+        get_incident(c.uow, incident_id=incident_id)
+    except NotFound as error:
+        fail(error.detail)
+        raise typer.Exit(Exit.NOT_FOUND) from error
+    return incident_id
+
+
+def _print_json(report: AuditReport) -> None:
+    print_json(
+        {
+            "intact": report.intact,
+            "incidents": report.incidents,
+            "events": report.events,
+            "breaks": [
+                {"incident": format_ref(b.incident_id), "seq": b.seq, "reason": b.reason}
+                for b in report.breaks
+            ],
+        }
+    )

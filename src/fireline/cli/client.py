@@ -18,7 +18,9 @@ _HINTS = {
     403: "ask an admin for a token with a stronger role",
     409: "show the incident again (`fireline incident show REF`) and retry on its current state",
 }
-_UNREACHABLE_HINT = "start it with `make run` or `fireline serve`, or pass --server / FIRELINE_SERVER"
+_UNREACHABLE_HINT = (
+    "start it with `make run` or `fireline serve`, or pass --server / FIRELINE_SERVER"
+)
 
 
 @dataclass

@@ -6,14 +6,19 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from rich.markup import escape
 
 from fireline.cli import render
 from fireline.cli.client import DEFAULT_SERVER, ApiClient, ApiError
-from fireline.cli.output import console, fail, print_json
+from fireline.cli.output import Exit, console, errors, fail, print_json, print_lines
+from fireline.domain.errors import NotFound
+from fireline.domain.incidents.ref import format_ref, parse_ref
 
 app = typer.Typer(help="Work incidents through the API.", no_args_is_help=True)
 
 API = "/api/v1/incidents"
+# Below the API's cap of 10,000 per page, which it checks against limit + 1.
+JOB_PAGE = 5000
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
 
 
@@ -27,7 +32,21 @@ def connect(
     token: Annotated[str | None, typer.Option(envvar="FIRELINE_TOKEN", help="API token")] = None,
 ) -> None:
     """Connect to a Fireline server."""
-    ctx.obj = ApiClient(server=server, token=token)
+    client = ApiClient(server=server, token=token)
+    ctx.call_on_close(client.close)
+    ctx.obj = client
+
+
+def _checked_ref(value: str) -> str:
+    """Return `value` as INC-12, so that no reference can name another path of the API."""
+    try:
+        return format_ref(parse_ref(value))
+    except NotFound as error:
+        fail(error.detail)
+        raise typer.Exit(Exit.NOT_FOUND) from error
+
+
+Ref = Annotated[str, typer.Argument(help="INC-12 or 12", callback=_checked_ref)]
 
 
 def _call(ctx: typer.Context, method: str, path: str, **kwargs: Any) -> Any:
@@ -39,9 +58,7 @@ def _call(ctx: typer.Context, method: str, path: str, **kwargs: Any) -> Any:
 
 
 def _exit(error: ApiError) -> NoReturn:
-    fail(error.message, hint=error.hint)
-    for line in error.field_errors:
-        fail(f"  {line}")
+    fail(error.message, hint=error.hint, details=error.field_errors)
     raise typer.Exit(error.exit_code)
 
 
@@ -50,7 +67,7 @@ def _show(incident: dict[str, Any], *, as_json: bool, verb: str | None = None) -
         print_json(incident)
     elif verb:
         console.print(
-            f"{incident['ref']} {verb}: now [bold]{incident['status']}[/] "
+            f"{incident['ref']} {verb}: now [bold]{escape(incident['status'])}[/] "
             f"(version {incident['version']})",
             highlight=False,
         )
@@ -114,7 +131,7 @@ def list_(
 def show(
     ctx: typer.Context,
     *,
-    ref: Annotated[str, typer.Argument(help="INC-12 or 12")],
+    ref: Ref,
     timeline: Annotated[bool, typer.Option("--timeline/--no-timeline")] = True,
     as_json: JsonFlag = False,
 ) -> None:
@@ -155,7 +172,8 @@ def create(
         print_json(incident)
     else:
         console.print(
-            f"opened [bold]{incident['ref']}[/] ({incident['severity']}, {incident['service']})",
+            f"opened [bold]{incident['ref']}[/] "
+            f"({escape(incident['severity'])}, {escape(incident['service'])})",
             highlight=False,
         )
 
@@ -177,7 +195,6 @@ def _transition(
     _show(incident, as_json=as_json, verb=verb)
 
 
-Ref = Annotated[str, typer.Argument(help="INC-12 or 12")]
 Reason = Annotated[str | None, typer.Option("--reason", help="Why, for the timeline")]
 Version = Annotated[
     int | None, typer.Option("--expected-version", help="Refuse if the incident changed since")
@@ -281,7 +298,7 @@ def note(
     if as_json:
         print_json(event)
     else:
-        console.print(f"note added as event {event['seq']}")
+        console.print(f"note added to {ref} as event {event['seq']}")
 
 
 @app.command()
@@ -303,7 +320,11 @@ def assign(
     if as_json:
         print_json(incident)
     else:
-        console.print(f"{incident['ref']}: {person} {'no longer' if remove else 'now'} {role}")
+        console.print(
+            f"{incident['ref']}: {person} {'no longer' if remove else 'now'} {role}",
+            markup=False,
+            highlight=False,
+        )
 
 
 @app.command()
@@ -331,7 +352,11 @@ def jobs(
     """List an incident's job IDs, or link and unlink them."""
     to_link = list(link or [])
     if from_file is not None:
-        to_link += [ln.strip() for ln in from_file.read_text().splitlines() if ln.strip()]
+        from_file_ids = [ln.strip() for ln in from_file.read_text().splitlines() if ln.strip()]
+        if not from_file_ids:
+            fail(f"{from_file} lists no job IDs (one per line)")
+            raise typer.Exit(Exit.USAGE)
+        to_link += from_file_ids
     results = []
     if to_link:
         results.append(_call(ctx, "POST", f"{API}/{ref}/jobs", body={"job_ids": to_link}))
@@ -363,7 +388,7 @@ def _list_jobs(ctx: typer.Context, ref: str, *, as_json: bool) -> None:
             ctx,
             "GET",
             f"{API}/{ref}/jobs",
-            params={"limit": 10_000, **({"after": after} if after else {})},
+            params={"limit": JOB_PAGE, **({"after": after} if after else {})},
         )
         job_ids += page["items"]
         after = page["next_after"]
@@ -372,6 +397,7 @@ def _list_jobs(ctx: typer.Context, ref: str, *, as_json: bool) -> None:
     if as_json:
         print_json(job_ids)
         return
-    for j in job_ids:
-        console.print(j["job_id"], highlight=False)
-    console.print(f"[dim]{len(job_ids)} job IDs[/]")
+    # Plain lines, so that the list feeds `--file` and scripts as it is; the count goes to
+    # standard error for the same reason.
+    print_lines(j["job_id"] for j in job_ids)
+    errors.print(f"[dim]{len(job_ids)} job IDs linked to {ref}[/]", highlight=False)

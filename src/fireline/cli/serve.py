@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import socket
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
+from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 
 from fireline.app import build_web
+from fireline.cli.context import shown_url
 from fireline.cli.output import Exit, console, fail
 from fireline.config import Settings
 from fireline.domain.errors import Invalid
@@ -20,30 +24,31 @@ from fireline.services.tokens import list_tokens
 def serve(
     *,
     host: Annotated[str | None, typer.Option(help="Address to bind [env FIRELINE_HOST]")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to bind [env FIRELINE_PORT]")] = None,
-    config: Annotated[Path | None, typer.Option(help="Config file [env FIRELINE_CONFIG]")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port to bind, 0 for any free one [env FIRELINE_PORT]")
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="Config file [env FIRELINE_CONFIG]"),
+    ] = None,
 ) -> None:
     """Serve the API (and apply the services of the config file, if it exists)."""
-    overrides = {k: v for k, v in {"host": host, "port": port, "config": config}.items() if v}
+    # `is not None`: port 0 is a real choice (any free port), not "unset".
+    overrides = {
+        k: v for k, v in {"host": host, "port": port, "config": config}.items() if v is not None
+    }
     settings = Settings(**overrides)  # type: ignore[arg-type]
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     if settings.log_level.lower() != "debug":
         logging.getLogger("alembic").setLevel(logging.WARNING)
-    app = build_web(settings)
+    app = _app(settings)
     if settings.config.exists():
-        container = app.state.container
-        try:
-            count, created = apply_services_file(
-                container.uow, path=settings.config, now=container.clock.now()
-            )
-        except Invalid as error:
-            for e in error.errors:
-                fail(f"{settings.config}: {e.field}: {e.message}")
-            raise typer.Exit(Exit.USAGE) from error
-        console.print(f"loaded {count} services from {settings.config} ({created} new)")
-    url = f"http://{settings.host}:{settings.port}"
+        _load_services(app, settings.config)
+    listener = _listen(settings.host, settings.port)
+    bound_port = listener.getsockname()[1]
+    url = f"http://{f'[{settings.host}]' if ':' in settings.host else settings.host}:{bound_port}"
     console.print(f"Fireline serving on [bold]{url}[/]  (API docs: {url}/docs)", soft_wrap=True)
     if not list_tokens(app.state.container.uow):
         console.print(
@@ -51,4 +56,50 @@ def serve(
             "  .venv/bin/fireline token create --name me --role admin",
             soft_wrap=True,
         )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    server_config = uvicorn.Config(
+        app, host=settings.host, port=bound_port, log_level=settings.log_level.lower()
+    )
+    uvicorn.Server(server_config).run(sockets=[listener])
+
+
+def _app(settings: Settings) -> FastAPI:
+    try:
+        return build_web(settings)
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).strip()
+        fail(
+            f"cannot open the database {shown_url(settings.database_url)}: {reason}",
+            hint="check FIRELINE_DATABASE_URL",
+        )
+        raise typer.Exit(Exit.UNAVAILABLE) from error
+
+
+def _load_services(app: FastAPI, path: Path) -> None:
+    container = app.state.container
+    try:
+        count, created = apply_services_file(container.uow, path=path, now=container.clock.now())
+    except Invalid as error:
+        fail(f"{path} was not loaded:", details=[f"{e.field}: {e.message}" for e in error.errors])
+        raise typer.Exit(Exit.USAGE) from error
+    console.print(f"loaded {count} services from {path} ({created} new)")
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind the listening socket before saying where we serve, so the port printed is real."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+        # Listen at once: connections made after the URL is printed wait in the backlog
+        # until uvicorn starts accepting, instead of being refused.
+        listener.listen(2048)
+    except OSError as error:
+        listener.close()
+        fail(
+            f"cannot listen on {host}:{port}: {error.strerror or error}",
+            hint="pick another --port (FIRELINE_PORT), or stop what is using it",
+        )
+        raise typer.Exit(Exit.UNAVAILABLE) from error
+    listener.set_inheritable(True)
+    return listener

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from fireline.cli.context import admin_container
 from fireline.cli.output import Exit, console, fail, print_json
@@ -25,23 +26,29 @@ def create(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
 ) -> None:
     """Create a token and print its secret, once."""
-    c = admin_container()
-    try:
-        issued = use.create_token(c.uow, name=name, role=role, created_by="cli", now=c.clock.now())
-    except Invalid as error:
-        fail(error.detail)
-        raise typer.Exit(Exit.USAGE) from error
-    except FirelineError as error:
-        fail(error.detail)
-        raise typer.Exit(Exit.REJECTED) from error
+    with admin_container() as c:
+        try:
+            issued = use.create_token(
+                c.uow, name=name, role=role, created_by="cli", now=c.clock.now()
+            )
+        except Invalid as error:
+            fail("invalid token:", details=[f"--{e.field}: {e.message}" for e in error.errors])
+            raise typer.Exit(Exit.USAGE) from error
+        except FirelineError as error:
+            fail(error.detail)
+            raise typer.Exit(Exit.REJECTED) from error
     if as_json:
         print_json({"name": name, "role": issued.token.role.value, "secret": issued.secret})
         return
     console.print(
-        f"token [bold]{name}[/] ({issued.token.role.value}) created; its secret, shown "
-        "only this once:"
+        Text.assemble(
+            "token ",
+            (name, "bold"),
+            f" ({issued.token.role.value}) created; its secret, shown only this once:",
+        )
     )
-    console.print(issued.secret, highlight=False, soft_wrap=True)
+    # On a line of its own, unstyled and never wrapped, so that it copies in one piece.
+    console.print(issued.secret, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command("list")
@@ -50,7 +57,8 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
 ) -> None:
     """List tokens (never their secrets)."""
-    tokens = use.list_tokens(admin_container().uow)
+    with admin_container() as c:
+        tokens = use.list_tokens(c.uow)
     if as_json:
         print_json(
             [
@@ -58,26 +66,34 @@ def list_(
                     "name": t.name,
                     "role": t.role.value,
                     "created_at": t.created_at.isoformat(),
+                    "created_by": t.created_by,
                     "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
                 }
                 for t in tokens
             ]
         )
         return
-    table = Table("name", "role", "created", "state")
+    if not tokens:
+        console.print(
+            "no tokens yet: create one with `fireline token create --name NAME --role ROLE`",
+            markup=False,
+            highlight=False,
+        )
+        return
+    table = Table("name", "role", "created (UTC)", "state")
     for t in tokens:
         state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
-        table.add_row(t.name, t.role.value, f"{t.created_at:%Y-%m-%d %H:%M}", state)
+        table.add_row(Text(t.name), t.role.value, f"{t.created_at:%Y-%m-%d %H:%M}", state)
     console.print(table)
 
 
 @app.command()
 def revoke(name: Annotated[str, typer.Argument(help="The token's name")]) -> None:
     """Revoke a token at once."""
-    c = admin_container()
-    try:
-        token = use.revoke_token(c.uow, name=name, now=c.clock.now())
-    except NotFound as error:
-        fail(error.detail, hint="`fireline token list` shows the names")
-        raise typer.Exit(Exit.NOT_FOUND) from error
-    console.print(f"token [bold]{token.name}[/] revoked")
+    with admin_container() as c:
+        try:
+            token = use.revoke_token(c.uow, name=name, now=c.clock.now())
+        except NotFound as error:
+            fail(error.detail, hint="`fireline token list` shows the names")
+            raise typer.Exit(Exit.NOT_FOUND) from error
+    console.print(Text.assemble("token ", (token.name, "bold"), " revoked"))

@@ -13,20 +13,22 @@ kind, compares them with `bench/baseline.json`, and exits 1 if any request faile
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import math
 import os
 import platform
 import secrets
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,7 +63,7 @@ LOG_TAIL_CHARS = 2000
 BUSY_WINDOW_S = 0.5
 BUSY_FRACTION = 0.2
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 120)
 
 
 class BenchError(Exception):
@@ -75,13 +77,15 @@ class Recorder:
     latencies: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
     errors: Counter[str] = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, kind: str, seconds: float, problem: str | None = None, detail: str = "") -> None:
         """Record one request; `problem` names a failure such as 'acknowledge 409'."""
-        self.latencies[kind].append(seconds)
-        if problem is not None:
-            self.errors[problem] += 1
-            self.examples.setdefault(problem, detail[:300])
+        with self.lock:
+            self.latencies[kind].append(seconds)
+            if problem is not None:
+                self.errors[problem] += 1
+                self.examples.setdefault(problem, detail[:300])
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ class Result:
     count: int
     concurrency: int
     wall_s: float
+    client_cpu_s: float
     overall: Stats
     kinds: dict[str, Stats]
     errors: dict[str, int]
@@ -127,13 +132,13 @@ def new_incident(index: int) -> dict[str, Any]:
     }
 
 
-async def call(
-    client: httpx.AsyncClient, rec: Recorder, kind: str, path: str, body: dict[str, Any] | None
+def call(
+    client: httpx.Client, rec: Recorder, kind: str, path: str, body: dict[str, Any] | None
 ) -> dict[str, Any] | None:
     """POST one request and record it; return its JSON body, or None when it failed."""
     started = time.perf_counter()
     try:
-        response = await client.post(path, json=body)
+        response = client.post(path, json=body)
     except httpx.HTTPError as error:
         rec.add(kind, time.perf_counter() - started, f"{kind} {type(error).__name__}", str(error))
         return None
@@ -146,9 +151,9 @@ async def call(
     return data
 
 
-async def lifecycle(client: httpx.AsyncClient, rec: Recorder, index: int) -> None:
+def lifecycle(client: httpx.Client, rec: Recorder, index: int) -> None:
     """Open one incident and walk it to resolved, stopping at the first failure."""
-    created = await call(client, rec, "create", INCIDENTS, new_incident(index))
+    created = call(client, rec, "create", INCIDENTS, new_incident(index))
     if created is None:
         return
     base = f"{INCIDENTS}/{created['ref']}"
@@ -159,14 +164,14 @@ async def lifecycle(client: httpx.AsyncClient, rec: Recorder, index: int) -> Non
         ("resolve", f"{base}/resolve", None),
     ]
     for kind, path, body in steps:
-        if await call(client, rec, kind, path, body) is None:
+        if call(client, rec, kind, path, body) is None:
             return
 
 
-async def preflight(client: httpx.AsyncClient) -> None:
+def preflight(client: httpx.Client) -> None:
     """Check that the token works and the server knows the `bench` service."""
     try:
-        response = await client.get(f"/api/v1/services/{SERVICE}")
+        response = client.get(f"/api/v1/services/{SERVICE}")
     except httpx.HTTPError as error:
         raise BenchError(f"cannot reach the server: {error}") from error
     if response.status_code == 404:
@@ -175,24 +180,21 @@ async def preflight(client: httpx.AsyncClient) -> None:
         raise BenchError(f"GET /api/v1/services/{SERVICE}: {response.status_code} {response.text}")
 
 
-async def drive(url: str, token: str, *, count: int, concurrency: int) -> tuple[Recorder, float]:
+def drive(url: str, token: str, *, count: int, concurrency: int) -> tuple[Recorder, float]:
     """Run `count` lifecycles, `concurrency` at a time; return the samples and the wall time."""
     rec = Recorder()
-    indexes = iter(range(count))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(
-        base_url=url, headers=headers, limits=limits, timeout=REQUEST_TIMEOUT_S
-    ) as client:
-        await preflight(client)
-
-        async def worker() -> None:
-            for index in indexes:
-                await lifecycle(client, rec, index)
-
+    client = httpx.Client(base_url=url, headers=headers, limits=limits, timeout=REQUEST_TIMEOUT_S)
+    pool = ThreadPoolExecutor(concurrency, thread_name_prefix="bench")
+    try:
+        preflight(client)
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        list(pool.map(lambda index: lifecycle(client, rec, index), range(count)))
         wall = time.perf_counter() - started
+    finally:
+        pool.shutdown(cancel_futures=True)  # on Ctrl-C, do not start the queued lifecycles
+        client.close()
     return rec, wall
 
 
@@ -222,7 +224,9 @@ def summarize(latencies: list[float], errors: int, wall_s: float) -> Stats:
 
 def measure(database: str, url: str, token: str, *, count: int, concurrency: int) -> Result:
     """Run the workload against `url` and summarize it."""
-    rec, wall = asyncio.run(drive(url, token, count=count, concurrency=concurrency))
+    cpu_before = time.process_time()
+    rec, wall = drive(url, token, count=count, concurrency=concurrency)
+    client_cpu = time.process_time() - cpu_before
     failed: Counter[str] = Counter()
     for problem, times in rec.errors.items():
         failed[problem.split(" ", 1)[0]] += times
@@ -232,6 +236,7 @@ def measure(database: str, url: str, token: str, *, count: int, concurrency: int
         count=count,
         concurrency=concurrency,
         wall_s=wall,
+        client_cpu_s=client_cpu,
         overall=summarize(everything, sum(rec.errors.values()), wall),
         kinds={k: summarize(rec.latencies[k], failed[k], wall) for k in KINDS},
         errors=dict(rec.errors),
@@ -367,7 +372,8 @@ def run_spawned(database: str, args: argparse.Namespace) -> Result | str:
         try:
             url = stack.enter_context(fresh_database(database, workdir, args.postgres_url))
         except psycopg.Error as error:
-            return f"PostgreSQL at {args.postgres_url} is unreachable: {error}".strip()
+            reason = " ".join(str(error).split())
+            return f"PostgreSQL at {args.postgres_url} is unreachable: {reason}"
         console.print(f"[bold]{database}[/]: starting a server on a fresh database…")
         server, token = stack.enter_context(spawned_server(url, workdir))
         result = measure(database, server, token, count=args.count, concurrency=args.concurrency)
@@ -426,11 +432,10 @@ def figure(value: float, reference: float | None, digits: int) -> str:
 
 def table_of(result: Result, baseline: dict[str, Any] | None) -> Table:
     """Build the Rich table of one result, with ratios to its baseline."""
-    title = (
-        f"{result.database}: {result.overall.ops:,} requests in {result.wall_s:.2f} s "
-        f"({result.count:,} incidents, concurrency {result.concurrency})"
-    )
-    table = Table("operation", "ops", "errors", "ops/s", "p50 ms", "p99 ms", "max ms", title=title)
+    table = Table(title=f"[bold]{result.database}[/]", title_justify="left")
+    table.add_column("operation")
+    for heading in ("ops", "errors", "ops/s", "p50 ms", "p99 ms", "max ms"):
+        table.add_column(heading, justify="right")
     for name, stats in [*result.kinds.items(), ("all", result.overall)]:
         ref = (baseline or {}).get(name, {})
         table.add_row(
@@ -446,9 +451,15 @@ def table_of(result: Result, baseline: dict[str, Any] | None) -> Table:
     return table
 
 
-def report(result: Result, baseline: dict[str, Any] | None) -> None:
+def report(result: Result, baseline: dict[str, Any] | None, source: Path) -> None:
     """Print one result: its table, how it compares, and its errors."""
     console.print(table_of(result, baseline))
+    console.print(
+        f"{result.database}: {result.overall.ops:,} requests in {result.wall_s:.2f} s, "
+        f"{result.count:,} incidents, concurrency {result.concurrency}; "
+        f"the client used {result.client_cpu_s:.1f} CPU-s",
+        highlight=False,
+    )
     if baseline is None:
         console.print("[dim]no baseline for this database[/]")
     elif (baseline["count"], baseline["concurrency"]) != (result.count, result.concurrency):
@@ -457,7 +468,7 @@ def report(result: Result, baseline: dict[str, Any] | None) -> None:
             f"--concurrency {baseline['concurrency']}: ratios are not like for like[/]"
         )
     else:
-        console.print("[dim](n.nn×) = this run ÷ baseline, from bench/baseline.json[/]")
+        console.print(f"[dim](n.nn×) = this run ÷ the baseline in {source}[/]", highlight=False)
     for problem, times in sorted(result.errors.items()):
         console.print(f"[red]{times} × {problem}[/]: {result.examples[problem]}", highlight=False)
 
@@ -510,7 +521,7 @@ def collect(
             console.print(f"[yellow]{database} skipped[/]: {outcome}", highlight=False)
             skipped[database] = outcome
             continue
-        report(outcome, baseline.get(database))
+        report(outcome, baseline.get(database), args.baseline)
         results.append(outcome)
     return results, skipped
 
@@ -536,15 +547,24 @@ def warn_if_busy() -> float | None:
     return busy
 
 
+def interrupt(signum: int, _frame: object) -> None:
+    """Turn SIGTERM into KeyboardInterrupt, so that servers and databases are cleaned up."""
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; return 1 if any request failed or the benchmark could not run."""
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, interrupt)
     busy = warn_if_busy()
     try:
         results, skipped = collect(args, load_baseline(args.baseline))
     except BenchError as error:
         console.print(f"[bold red]error:[/] {error}", highlight=False)
         return 1
+    except KeyboardInterrupt:
+        console.print("[bold red]interrupted[/]: the servers were stopped and databases dropped")
+        return 130
     if args.json:
         document = {
             "cpu_busy_before_start": busy,

@@ -108,3 +108,19 @@ def test_bad_job_ids_are_named_and_nothing_is_linked(api: Api, make_incident: Ma
 def test_linking_to_a_missing_incident_is_a_404(api: Api) -> None:
     response = api.post("/api/v1/incidents/INC-404/jobs", as_="responder", json={"job_ids": ["a"]})
     assert response.status_code == 404
+
+
+def test_the_largest_page_sizes_are_accepted(api: Api, make_incident: MakeIncident) -> None:
+    ref = make_incident()["ref"]
+    assert (
+        api.get(f"/api/v1/incidents/{ref}/jobs", as_="viewer", params={"limit": 10_000}).status_code
+        == 200
+    )
+    assert (
+        api.get(
+            f"/api/v1/incidents/{ref}/timeline", as_="viewer", params={"limit": 1000}
+        ).status_code
+        == 200
+    )
+    assert api.get("/api/v1/incidents", as_="viewer", params={"limit": 500}).status_code == 200
+    assert api.get("/api/v1/incidents", as_="viewer", params={"limit": 501}).status_code == 422

@@ -29,8 +29,10 @@ def verify(
     """Recompute every timeline's hash chain; exit 1 naming the first broken event."""
     with admin_container() as c:
         incident_id = None if incident is None else _existing(c, incident)
-        # Progress goes to standard error: standard output is the report.
-        with Progress(console=errors, transient=True, disable=as_json) as progress:
+        # Progress goes to standard error, and only to a terminal: standard output is the
+        # report, and a log file would keep the blank line Rich leaves behind.
+        quiet = as_json or not errors.is_terminal
+        with Progress(console=errors, transient=True, disable=quiet) as progress:
             task = progress.add_task("verifying timelines", total=None)
             report = verify_timelines(
                 c.uow, incident_id=incident_id, progress=lambda n: progress.advance(task, n)

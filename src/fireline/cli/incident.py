@@ -19,22 +19,8 @@ app = typer.Typer(help="Work incidents through the API.", no_args_is_help=True)
 API = "/api/v1/incidents"
 # Below the API's cap of 10,000 per page, which it checks against limit + 1.
 JOB_PAGE = 5000
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
-
-
-@app.callback()
-def connect(
-    ctx: typer.Context,
-    *,
-    server: Annotated[
-        str, typer.Option(envvar="FIRELINE_SERVER", help="Fireline URL")
-    ] = DEFAULT_SERVER,
-    token: Annotated[str | None, typer.Option(envvar="FIRELINE_TOKEN", help="API token")] = None,
-) -> None:
-    """Connect to a Fireline server."""
-    client = ApiClient(server=server, token=token)
-    ctx.call_on_close(client.close)
-    ctx.obj = client
+TIMELINE_PAGE = 1000
+INCIDENT_PAGE = 500
 
 
 def _checked_ref(value: str) -> str:
@@ -46,13 +32,41 @@ def _checked_ref(value: str) -> str:
         raise typer.Exit(Exit.NOT_FOUND) from error
 
 
+# Every command takes --server and --token itself, so they go anywhere on the command line
+# (`fireline incident ack INC-1 --token …`), as people type them.
+Server = Annotated[
+    str,
+    typer.Option(
+        "--server", envvar="FIRELINE_SERVER", help="Fireline URL", rich_help_panel="Connection"
+    ),
+]
+Token = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        envvar="FIRELINE_TOKEN",
+        help="API token; prefer the variable, as command lines are visible to other users",
+        rich_help_panel="Connection",
+        show_default=False,
+    ),
+]
 Ref = Annotated[str, typer.Argument(help="INC-12 or 12", callback=_checked_ref)]
+Reason = Annotated[str | None, typer.Option("--reason", help="Why, for the timeline")]
+Version = Annotated[
+    int | None, typer.Option("--expected-version", help="Refuse if the incident changed since")
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
 
 
-def _call(ctx: typer.Context, method: str, path: str, **kwargs: Any) -> Any:
-    client: ApiClient = ctx.obj
+def _connect(ctx: typer.Context, server: str, token: str | None) -> ApiClient:
+    client = ApiClient(server=server, token=token)
+    ctx.call_on_close(client.close)
+    return client
+
+
+def _call(api: ApiClient, method: str, path: str, **kwargs: Any) -> Any:
     try:
-        return client.call(method, path, **kwargs)
+        return api.call(method, path, **kwargs)
     except ApiError as error:
         _exit(error)
 
@@ -60,19 +74,6 @@ def _call(ctx: typer.Context, method: str, path: str, **kwargs: Any) -> Any:
 def _exit(error: ApiError) -> NoReturn:
     fail(error.message, hint=error.hint, details=error.field_errors)
     raise typer.Exit(error.exit_code)
-
-
-def _show(incident: dict[str, Any], *, as_json: bool, verb: str | None = None) -> None:
-    if as_json:
-        print_json(incident)
-    elif verb:
-        console.print(
-            f"{incident['ref']} {verb}: now [bold]{escape(incident['status'])}[/] "
-            f"(version {incident['version']})",
-            highlight=False,
-        )
-    else:
-        render.incident_detail(incident)
 
 
 @app.command("list")
@@ -92,8 +93,11 @@ def list_(
     until: Annotated[str | None, typer.Option("--until", help="Created before (ISO 8601)")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many at most")] = 50,
     as_json: JsonFlag = False,
+    server: Server = DEFAULT_SERVER,
+    token: Token = None,
 ) -> None:
     """List incidents, newest first."""
+    api = _connect(ctx, server, token)
     params: dict[str, Any] = {
         "status": status,
         "severity": severity,
@@ -107,15 +111,12 @@ def list_(
     items: list[dict[str, Any]] = []
     cursor = None
     while len(items) < limit:
+        page_size = min(INCIDENT_PAGE, limit - len(items))
         page = _call(
-            ctx,
+            api,
             "GET",
             API,
-            params={
-                **params,
-                "limit": min(500, limit - len(items)),
-                **({"cursor": cursor} if cursor else {}),
-            },
+            params={**params, "limit": page_size, **({"cursor": cursor} if cursor else {})},
         )
         items += page["items"]
         cursor = page["next_cursor"]
@@ -134,14 +135,20 @@ def show(
     ref: Ref,
     timeline: Annotated[bool, typer.Option("--timeline/--no-timeline")] = True,
     as_json: JsonFlag = False,
+    server: Server = DEFAULT_SERVER,
+    token: Token = None,
 ) -> None:
     """Show one incident and its timeline."""
-    incident = _call(ctx, "GET", f"{API}/{ref}")
+    api = _connect(ctx, server, token)
+    incident = _call(api, "GET", f"{API}/{ref}")
     events: list[dict[str, Any]] = []
     after = 0
     while timeline:
         page = _call(
-            ctx, "GET", f"{API}/{ref}/timeline", params={"after_seq": after, "limit": 1000}
+            api,
+            "GET",
+            f"{API}/{ref}/timeline",
+            params={"after_seq": after, "limit": TIMELINE_PAGE},
         )
         events += page["items"]
         if page["next_after_seq"] is None:
@@ -164,10 +171,13 @@ def create(
     service: Annotated[str, typer.Option("--service")],
     region: Annotated[list[str] | None, typer.Option("--region", help="Repeatable")] = None,
     as_json: JsonFlag = False,
+    server: Server = DEFAULT_SERVER,
+    token: Token = None,
 ) -> None:
     """Open an incident."""
+    api = _connect(ctx, server, token)
     body = {"title": title, "severity": severity, "service": service, "regions": region or []}
-    incident = _call(ctx, "POST", API, body=body)
+    incident = _call(api, "POST", API, body=body)
     if as_json:
         print_json(incident)
     else:
@@ -178,111 +188,44 @@ def create(
         )
 
 
-def _transition(
-    ctx: typer.Context,
-    ref: str,
-    action: str,
-    verb: str,
-    *,
-    reason: str | None,
-    expected_version: int | None,
-    as_json: bool,
-) -> None:
-    body = {"reason": reason, "expected_version": expected_version}
-    incident = _call(
-        ctx, "POST", f"{API}/{ref}/{action}", body={k: v for k, v in body.items() if v is not None}
-    )
-    _show(incident, as_json=as_json, verb=verb)
+def _transition_command(name: str, action: str, verb: str, summary: str) -> None:
+    """Add the command `name` that POSTs `…/{ref}/{action}` and says what the incident became."""
+
+    def command(
+        ctx: typer.Context,
+        *,
+        ref: Ref,
+        reason: Reason = None,
+        expected_version: Version = None,
+        as_json: JsonFlag = False,
+        server: Server = DEFAULT_SERVER,
+        token: Token = None,
+    ) -> None:
+        api = _connect(ctx, server, token)
+        body = {"reason": reason, "expected_version": expected_version}
+        incident = _call(
+            api,
+            "POST",
+            f"{API}/{ref}/{action}",
+            body={k: v for k, v in body.items() if v is not None},
+        )
+        if as_json:
+            print_json(incident)
+            return
+        console.print(
+            f"{incident['ref']} {verb}: now [bold]{escape(incident['status'])}[/] "
+            f"(version {incident['version']})",
+            highlight=False,
+        )
+
+    command.__doc__ = summary
+    app.command(name)(command)
 
 
-Reason = Annotated[str | None, typer.Option("--reason", help="Why, for the timeline")]
-Version = Annotated[
-    int | None, typer.Option("--expected-version", help="Refuse if the incident changed since")
-]
-
-
-@app.command()
-def ack(
-    ctx: typer.Context,
-    *,
-    ref: Ref,
-    reason: Reason = None,
-    expected_version: Version = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Acknowledge an incident."""
-    _transition(
-        ctx,
-        ref,
-        "acknowledge",
-        "acknowledged",
-        reason=reason,
-        expected_version=expected_version,
-        as_json=as_json,
-    )
-
-
-@app.command()
-def mitigate(
-    ctx: typer.Context,
-    *,
-    ref: Ref,
-    reason: Reason = None,
-    expected_version: Version = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Mark an incident mitigated."""
-    _transition(
-        ctx,
-        ref,
-        "mitigate",
-        "mitigated",
-        reason=reason,
-        expected_version=expected_version,
-        as_json=as_json,
-    )
-
-
-@app.command()
-def resolve(
-    ctx: typer.Context,
-    *,
-    ref: Ref,
-    reason: Reason = None,
-    expected_version: Version = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Resolve an incident."""
-    _transition(
-        ctx,
-        ref,
-        "resolve",
-        "resolved",
-        reason=reason,
-        expected_version=expected_version,
-        as_json=as_json,
-    )
-
-
-@app.command()
-def reopen(
-    ctx: typer.Context,
-    *,
-    ref: Ref,
-    reason: Reason = None,
-    expected_version: Version = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Reopen a resolved incident."""
-    _transition(
-        ctx,
-        ref,
-        "reopen",
-        "reopened",
-        reason=reason,
-        expected_version=expected_version,
-        as_json=as_json,
-    )
+_transition_command("ack", "acknowledge", "acknowledged", "Acknowledge an incident.")
+_transition_command("mitigate", "mitigate", "mitigated", "Mark an incident mitigated.")
+_transition_command("resolve", "resolve", "resolved", "Resolve an incident.")
+_transition_command("reopen", "reopen", "reopened", "Reopen a resolved incident.")
 
 
 @app.command()
@@ -292,9 +235,12 @@ def note(
     ref: Ref,
     text: Annotated[str, typer.Argument(help="The note")],
     as_json: JsonFlag = False,
+    server: Server = DEFAULT_SERVER,
+    token: Token = None,
 ) -> None:
     """Add a note to an incident's timeline."""
-    event = _call(ctx, "POST", f"{API}/{ref}/notes", body={"text": text})
+    api = _connect(ctx, server, token)
+    event = _call(api, "POST", f"{API}/{ref}/notes", body={"text": text})
     if as_json:
         print_json(event)
     else:
@@ -312,10 +258,13 @@ def assign(
     person: Annotated[str, typer.Option("--person")],
     remove: Annotated[bool, typer.Option("--remove", help="Take the role away instead")] = False,
     as_json: JsonFlag = False,
+    server: Server = DEFAULT_SERVER,
+    token: Token = None,
 ) -> None:
     """Assign a role on an incident (needs a commander token)."""
+    api = _connect(ctx, server, token)
     incident = _call(
-        ctx, "POST", f"{API}/{ref}/roles", body={"role": role, "person": person, "remove": remove}
+        api, "POST", f"{API}/{ref}/roles", body={"role": role, "person": person, "remove": remove}
     )
     if as_json:
         print_json(incident)
@@ -348,24 +297,31 @@ def jobs(
         ),
     ] = None,
     as_json: JsonFlag = False,
+    server: Server = DEFAULT_SERVER,
+    token: Token = None,
 ) -> None:
     """List an incident's job IDs, or link and unlink them."""
+    api = _connect(ctx, server, token)
     to_link = list(link or [])
     if from_file is not None:
-        from_file_ids = [ln.strip() for ln in from_file.read_text().splitlines() if ln.strip()]
-        if not from_file_ids:
-            fail(f"{from_file} lists no job IDs (one per line)")
-            raise typer.Exit(Exit.USAGE)
-        to_link += from_file_ids
+        to_link += _job_ids_in(from_file)
     results = []
     if to_link:
-        results.append(_call(ctx, "POST", f"{API}/{ref}/jobs", body={"job_ids": to_link}))
+        results.append(_call(api, "POST", f"{API}/{ref}/jobs", body={"job_ids": to_link}))
     if unlink:
-        results.append(_call(ctx, "POST", f"{API}/{ref}/jobs/unlink", body={"job_ids": unlink}))
+        results.append(_call(api, "POST", f"{API}/{ref}/jobs/unlink", body={"job_ids": unlink}))
     if results:
         _report_links(results, linking=bool(to_link), as_json=as_json)
         return
-    _list_jobs(ctx, ref, as_json=as_json)
+    _list_jobs(api, ref, as_json=as_json)
+
+
+def _job_ids_in(path: Path) -> list[str]:
+    job_ids = [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    if not job_ids:
+        fail(f"{path} lists no job IDs (one per line)")
+        raise typer.Exit(Exit.USAGE)
+    return job_ids
 
 
 def _report_links(results: list[dict[str, Any]], *, linking: bool, as_json: bool) -> None:
@@ -380,12 +336,12 @@ def _report_links(results: list[dict[str, Any]], *, linking: bool, as_json: bool
         )
 
 
-def _list_jobs(ctx: typer.Context, ref: str, *, as_json: bool) -> None:
+def _list_jobs(api: ApiClient, ref: str, *, as_json: bool) -> None:
     job_ids: list[dict[str, Any]] = []
     after = None
     while True:
         page = _call(
-            ctx,
+            api,
             "GET",
             f"{API}/{ref}/jobs",
             params={"limit": JOB_PAGE, **({"after": after} if after else {})},

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -20,11 +21,18 @@ _STATUS_STYLE = {
     "mitigated": "cyan",
     "resolved": "green",
 }
+_MAX_REGIONS_WIDTH = 24
+_MIN_TITLE_WIDTH = 20
 _STAMPS = ("created_at", "acknowledged_at", "mitigated_at", "resolved_at", "reopened_at")
 
 
 def _when(value: str | None) -> str:
+    """Return an API instant as `2026-01-05 09:00:00` (UTC)."""
     return "-" if not value else value.replace("T", " ")[:19]
+
+
+def _minute(value: str) -> str:
+    return _when(value)[:16]
 
 
 def _status(status: str) -> Text:
@@ -36,23 +44,42 @@ def _value(value: Any) -> str:
 
 
 def incident_table(items: list[dict[str, Any]]) -> None:
-    """Print incidents as a table, or say that there are none."""
+    """Print incidents one per line, the title cut short to fit; say so when there are none."""
     if not items:
         console.print("no incidents match", style="dim")
         return
-    table = Table("ref", "sev", "status", "service", "regions", "title", "created")
-    table.columns[0].no_wrap = True
-    for i in items:
-        table.add_row(
-            Text(i["ref"]),
-            Text(i["severity"]),
-            _status(i["status"]),
-            Text(i["service"]),
-            Text(",".join(i["regions"])),
-            Text(i["title"]),
-            Text(_when(i["created_at"])),
-        )
+    columns = {
+        "ref": [i["ref"] for i in items],
+        "sev": [i["severity"] for i in items],
+        "status": [i["status"] for i in items],
+        "service": [i["service"] for i in items],
+        "regions": [",".join(i["regions"]) for i in items],
+        "created": [_minute(i["created_at"]) for i in items],
+    }
+    widths = {name: max(len(name), *map(len, cells)) for name, cells in columns.items()}
+    widths["regions"] = min(widths["regions"], _MAX_REGIONS_WIDTH)
+    longest_title = max(len(i["title"]) for i in items)
+    if _title_room(widths) < min(longest_title, _MIN_TITLE_WIDTH):
+        # A narrow terminal: the title matters more than the regions, which `show` prints.
+        del columns["regions"], widths["regions"]
+    # Every cell keeps to one line, like `kubectl get`: the title takes the width that is
+    # left and ends in "…" when longer; `show` and `--json` give it whole.
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    for name in columns:
+        if name == "created":
+            table.add_column("title", no_wrap=True, max_width=max(_title_room(widths), 8))
+        table.add_column(name, width=widths[name], no_wrap=True, overflow="ellipsis")
+    for n, incident in enumerate(items):
+        cells = [Text(cells[n]) for cells in columns.values()]
+        cells[2].stylize(_STATUS_STYLE.get(incident["status"], ""))
+        cells.insert(-1, Text(incident["title"], overflow="ellipsis"))
+        table.add_row(*cells)
     console.print(table)
+
+
+def _title_room(widths: dict[str, int]) -> int:
+    """Return the width left for the title: the console's less the columns and 2-space gaps."""
+    return console.width - sum(widths.values()) - 2 * len(widths)
 
 
 def incident_detail(incident: dict[str, Any]) -> None:
@@ -79,8 +106,11 @@ def incident_detail(incident: dict[str, Any]) -> None:
 
 
 def timeline_table(events: list[dict[str, Any]]) -> None:
-    """Print timeline events, oldest first."""
-    table = Table("seq", "at", "actor", "kind", "data")
+    """Print timeline events, oldest first; only the data column wraps."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    for name in ("seq", "at", "actor", "kind"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("data", ratio=1, min_width=20)
     for e in events:
         data = ", ".join(f"{k}={_value(v)}" for k, v in e["data"].items())
         table.add_row(str(e["seq"]), _when(e["at"]), Text(e["actor"]), Text(e["kind"]), Text(data))

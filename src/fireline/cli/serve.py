@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from fastapi import FastAPI
+from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from fireline.app import build_web
@@ -44,12 +45,22 @@ def serve(
     if settings.log_level.lower() != "debug":
         logging.getLogger("alembic").setLevel(logging.WARNING)
     app = _app(settings)
-    if settings.config.exists():
-        _load_services(app, settings.config)
+    try:
+        if settings.config.exists():
+            _load_services(app, settings.config)
+        _run(app, settings)
+    finally:
+        app.state.container.uow.engine.dispose()
+
+
+def _run(app: FastAPI, settings: Settings) -> None:
     listener = _listen(settings.host, settings.port)
     bound_port = listener.getsockname()[1]
     url = f"http://{f'[{settings.host}]' if ':' in settings.host else settings.host}:{bound_port}"
-    console.print(f"Fireline serving on [bold]{url}[/]  (API docs: {url}/docs)", soft_wrap=True)
+    console.print(
+        f"Fireline serving on [bold]{escape(url)}[/]  (API docs: {escape(url)}/docs)",
+        soft_wrap=True,
+    )
     if not list_tokens(app.state.container.uow):
         console.print(
             "No API tokens yet. Create one in another terminal:\n"
@@ -59,7 +70,8 @@ def serve(
     server_config = uvicorn.Config(
         app, host=settings.host, port=bound_port, log_level=settings.log_level.lower()
     )
-    uvicorn.Server(server_config).run(sockets=[listener])
+    with listener:
+        uvicorn.Server(server_config).run(sockets=[listener])
 
 
 def _app(settings: Settings) -> FastAPI:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -80,7 +81,9 @@ def list_(
             highlight=False,
         )
         return
-    table = Table("name", "role", "created (UTC)", "state")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    for column in ("name", "role", "created (UTC)", "state"):
+        table.add_column(column, no_wrap=True)
     for t in tokens:
         state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
         table.add_row(Text(t.name), t.role.value, f"{t.created_at:%Y-%m-%d %H:%M}", state)

@@ -12,6 +12,7 @@ from fireline.domain.incidents.query import MAX_PAGE, IncidentFilter
 from fireline.domain.incidents.roles import Role
 from fireline.domain.incidents.status import Transition
 from fireline.domain.incidents.timeline import TimelineEvent
+from fireline.domain.page import Page, check_limit
 from fireline.services.timeline import append
 from fireline.store.uow import Tx, UnitOfWork
 
@@ -64,12 +65,11 @@ def get_incident(uow: UnitOfWork, *, incident_id: int) -> Incident:
 
 def list_incidents(
     uow: UnitOfWork, *, query: IncidentFilter, before_id: int | None, limit: int
-) -> list[Incident]:
+) -> Page[Incident]:
     """Return a page of incidents matching `query`, newest first."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise Invalid([FieldError("limit", f"must be between 1 and {MAX_PAGE}")])
+    check_limit(limit, maximum=MAX_PAGE)
     with uow.read() as tx:
-        return tx.incidents.list_(query, before_id=before_id, limit=limit)
+        return Page.cut(tx.incidents.list_(query, before_id=before_id, limit=limit + 1), limit)
 
 
 def transition_incident(

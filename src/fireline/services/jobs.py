@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from fireline.domain.errors import FieldError, Invalid
 from fireline.domain.incidents.incident import Entry, Incident
 from fireline.domain.jobs import JobLink, clean_job_ids
+from fireline.domain.page import Page, check_limit
 from fireline.services.timeline import append
 from fireline.store.uow import UnitOfWork
 
@@ -69,13 +69,12 @@ def unlink_jobs(
         return LinkResult(len(distinct), removed, total)
 
 
-def list_jobs(uow: UnitOfWork, *, incident_id: int, after: str | None, limit: int) -> list[JobLink]:
+def list_jobs(uow: UnitOfWork, *, incident_id: int, after: str | None, limit: int) -> Page[JobLink]:
     """Return a page of the incident's job IDs in order."""
-    if not 1 <= limit <= MAX_JOB_PAGE:
-        raise Invalid([FieldError("limit", f"must be between 1 and {MAX_JOB_PAGE}")])
+    check_limit(limit, maximum=MAX_JOB_PAGE)
     with uow.read() as tx:
         tx.incidents.get(incident_id)
-        return tx.jobs.list_(incident_id, after=after, limit=limit)
+        return Page.cut(tx.jobs.list_(incident_id, after=after, limit=limit + 1), limit)
 
 
 def incidents_for_job(uow: UnitOfWork, *, job_id: str) -> list[Incident]:

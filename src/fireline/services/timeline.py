@@ -6,7 +6,10 @@ from datetime import datetime
 
 from fireline.domain.incidents.incident import Entry
 from fireline.domain.incidents.timeline import ChainHead, TimelineEvent, next_event
+from fireline.domain.page import Page, check_limit
 from fireline.store.uow import Tx, UnitOfWork
+
+MAX_TIMELINE_PAGE = 1000
 
 
 def append(tx: Tx, incident_id: int, *, entry: Entry, actor: str, at: datetime) -> TimelineEvent:
@@ -22,8 +25,10 @@ def append(tx: Tx, incident_id: int, *, entry: Entry, actor: str, at: datetime) 
 
 def read_timeline(
     uow: UnitOfWork, *, incident_id: int, after_seq: int, limit: int
-) -> list[TimelineEvent]:
+) -> Page[TimelineEvent]:
     """Return a page of the incident's timeline, oldest first."""
+    check_limit(limit, maximum=MAX_TIMELINE_PAGE)
     with uow.read() as tx:
         tx.incidents.get(incident_id)
-        return tx.timeline.list_(incident_id, after_seq=after_seq, limit=limit)
+        events = tx.timeline.list_(incident_id, after_seq=after_seq, limit=limit + 1)
+        return Page.cut(events, limit)

@@ -69,12 +69,11 @@ def list_(
         created_until=params.created_until,
     )
     before = decode_cursor(params.cursor) if params.cursor else None
-    found = use.list_incidents(
-        container_of(request).uow, query=query, before_id=before, limit=params.limit + 1
+    page = use.list_incidents(
+        container_of(request).uow, query=query, before_id=before, limit=params.limit
     )
-    page = found[: params.limit]
-    next_cursor = encode_cursor(page[-1].id) if len(found) > params.limit else None
-    return IncidentPage(items=[IncidentRead.of(i) for i in page], next_cursor=next_cursor)
+    next_cursor = encode_cursor(page.items[-1].id) if page.more else None
+    return IncidentPage(items=[IncidentRead.of(i) for i in page.items], next_cursor=next_cursor)
 
 
 @router.get("/{ref}", response_model=IncidentRead)
@@ -187,13 +186,12 @@ def timeline(
 ) -> TimelinePage:
     """Read the hash-chained timeline, oldest first."""
     incident_id = parse_ref(ref)
-    events = read_timeline(
-        container_of(request).uow, incident_id=incident_id, after_seq=after_seq, limit=limit + 1
+    page = read_timeline(
+        container_of(request).uow, incident_id=incident_id, after_seq=after_seq, limit=limit
     )
-    page = events[:limit]
-    next_seq = page[-1].seq if len(events) > limit else None
+    next_seq = page.items[-1].seq if page.more else None
     return TimelinePage(
         incident=f"INC-{incident_id}",
-        items=[EventRead.of(e) for e in page],
+        items=[EventRead.of(e) for e in page.items],
         next_after_seq=next_seq,
     )

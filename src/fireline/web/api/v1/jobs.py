@@ -85,13 +85,14 @@ def list_(
 ) -> JobPage:
     """List the incident's job IDs in order, paged by `after`."""
     incident_id = parse_ref(ref)
-    links = use.list_jobs(
-        container_of(request).uow, incident_id=incident_id, after=after, limit=limit + 1
+    page = use.list_jobs(
+        container_of(request).uow, incident_id=incident_id, after=after, limit=limit
     )
-    page = links[:limit]
-    next_after = page[-1].job_id if len(links) > limit else None
+    next_after = page.items[-1].job_id if page.more else None
     return JobPage(
-        incident=format_ref(incident_id), items=[JobRead.of(j) for j in page], next_after=next_after
+        incident=format_ref(incident_id),
+        items=[JobRead.of(j) for j in page.items],
+        next_after=next_after,
     )
 
 

@@ -1,0 +1,152 @@
+"""`fireline serve`: a real server process on a fresh database, and the ways it refuses to start."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.cli.harness import Fireline
+
+START_TIMEOUT_S = 60.0
+SERVICES = """\
+services:
+  - name: uploads
+    team: ingest
+    tier: 1
+    regions: [eu-west-1]
+"""
+BAD_SERVICES = """\
+services:
+  - name: Uploads!
+    team: ingest
+    tier: 7
+"""
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """A config file with one service, `uploads`."""
+    path = tmp_path / "fireline.yaml"
+    path.write_text(SERVICES)
+    return path
+
+
+@pytest.fixture
+def served(empty_db_url: str, config: Path, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """Run `python -m fireline serve --port 0` on a never-migrated database.
+
+    Yields the URL it announced and everything it printed until uvicorn finished starting
+    (logged at the default level, info): the server's own output is the signal, so nothing
+    polls or sleeps.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIRELINE_")}
+    env |= {"FIRELINE_DATABASE_URL": empty_db_url, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+    command = [sys.executable, "-m", "fireline", "serve", "--port", "0", "--config", str(config)]
+    with subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as process:
+        lines: queue.Queue[str | None] = queue.Queue()
+
+        def pump() -> None:
+            assert process.stdout is not None
+            for line in process.stdout:
+                lines.put(line)
+            lines.put(None)
+
+        reader = threading.Thread(target=pump, name="serve-output", daemon=True)
+        reader.start()
+        said = ""
+        try:
+            while "Application startup complete." not in said:
+                try:
+                    line = lines.get(timeout=START_TIMEOUT_S)
+                except queue.Empty:
+                    pytest.fail(f"fireline serve said nothing new for {START_TIMEOUT_S}s:\n{said}")
+                if line is None:
+                    pytest.fail(f"fireline serve exited {process.wait()}:\n{said}")
+                said += line
+            announced = re.search(r"Fireline serving on (http://127\.0\.0\.1:[1-9]\d*) ", said)
+            assert announced is not None, said
+            yield announced.group(1), said
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+            reader.join(timeout=30)
+
+
+def test_serve_migrates_loads_the_config_and_serves_the_api(
+    served: tuple[str, str], fireline: Fireline, empty_db_url: str, config: Path
+) -> None:
+    url, said = served
+    assert f"loaded 1 services from {config} (1 new)" in said
+    assert "No API tokens yet. Create one in another terminal:" in said
+    # The URL printed is the port really listened on, not the 0 that was asked for.
+    assert httpx.get(f"{url}/readyz").json()["status"] == "ready"
+
+    admin = fireline.with_env(FIRELINE_DATABASE_URL=empty_db_url, FIRELINE_SERVER=url)
+    secret = admin.json("token", "create", "--name", "alice", "--role", "responder")["secret"]
+    alice = admin.with_env(FIRELINE_TOKEN=secret)
+    opened = alice.json(
+        "incident",
+        "create",
+        "--title",
+        "Uploads failing",
+        "--severity",
+        "SEV1",
+        "--service",
+        "uploads",
+    )
+    assert (opened["ref"], opened["created_by"]) == ("INC-1", "alice")
+    assert alice.ok("incident", "ack", "INC-1").stdout.startswith("INC-1 acknowledged")
+
+
+def test_serve_refuses_a_bad_config_file_naming_each_field(admin: Fireline, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD_SERVICES)
+    result = admin("serve", "--port", "0", "--config", str(bad))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == f"error: {bad} was not loaded:"
+    assert "  services[0].name: 'Uploads!' is not a slug" in result.stderr
+    assert "  services[0].tier: must be one of 1, 2, 3, 4" in result.stderr
+    assert "Fireline serving on" not in result.stdout
+
+
+def test_serve_with_a_missing_config_file_exits_2(fireline: Fireline, tmp_path: Path) -> None:
+    result = fireline("serve", "--config", str(tmp_path / "nope.yaml"))
+    assert result.exit_code == 2
+    assert "nope.yaml" in result.stderr
+
+
+def test_serve_on_a_busy_port_exits_5(admin: Fireline) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = admin("serve", "--port", str(port))
+    assert result.exit_code == 5
+    assert f"error: cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
+    assert "hint: pick another --port" in result.stderr
+
+
+def test_serve_with_an_unreachable_database_exits_5(fireline: Fireline, closed_port: int) -> None:
+    url = f"postgresql+psycopg://fireline:s3cret-pw@127.0.0.1:{closed_port}/fireline"
+    result = fireline("serve", "--port", "0", env={"FIRELINE_DATABASE_URL": url})
+    assert result.exit_code == 5
+    assert "cannot open the database postgresql+psycopg://fireline:***@" in result.stderr
+    assert "s3cret-pw" not in result.output

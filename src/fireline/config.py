@@ -29,7 +29,7 @@ class Settings(BaseSettings):
         default=True, description="Whether `fireline serve` upgrades the database at start"
     )
     log_level: str = Field(default="info", description="debug, info, warning or error")
-    db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size")
+    db_pool_size: int = Field(default=20, ge=1, description="PostgreSQL connection pool size")
     sqlite_busy_timeout_ms: int = Field(
         default=10_000, ge=0, description="How long SQLite waits for a lock before failing"
     )

@@ -11,9 +11,9 @@ from fireline.domain.incidents.incident import Entry, Incident
 from fireline.domain.incidents.query import MAX_PAGE, IncidentFilter
 from fireline.domain.incidents.roles import Role
 from fireline.domain.incidents.status import Transition
-from fireline.domain.incidents.timeline import TimelineEvent
+from fireline.domain.incidents.timeline import ChainHead, TimelineEvent
 from fireline.domain.page import Page, check_limit
-from fireline.services.timeline import append
+from fireline.services.timeline import append, seal
 from fireline.store.uow import Tx, UnitOfWork
 
 
@@ -145,12 +145,13 @@ def add_note(uow: UnitOfWork, *, incident_id: int, text: str, actor: str, now: d
 def _save(
     tx: Tx, current: Incident, updated: Incident, entry: Entry, *, actor: str, now: datetime
 ) -> Change:
+    event = seal(tx, updated.id, entry=entry, actor=actor, at=now)
     tx.incidents.update(
         updated,
         expected_version=current.version,
+        head=ChainHead(event.seq, event.hash),
         regions_changed=updated.regions != current.regions,
     )
-    event = append(tx, updated.id, entry=entry, actor=actor, at=now)
     return Change(updated, event)
 
 

@@ -12,13 +12,19 @@ from fireline.store.uow import Tx, UnitOfWork
 MAX_TIMELINE_PAGE = 1000
 
 
-def append(tx: Tx, incident_id: int, *, entry: Entry, actor: str, at: datetime) -> TimelineEvent:
-    """Seal `entry` onto the incident's chain; the caller holds the incident's row lock."""
+def seal(tx: Tx, incident_id: int, *, entry: Entry, actor: str, at: datetime) -> TimelineEvent:
+    """Write `entry` as the next event of the chain; the caller records the new head."""
     head = tx.incidents.head(incident_id)
     event = next_event(
         head, incident_id=incident_id, at=at, actor=actor, kind=entry.kind, data=entry.data
     )
     tx.timeline.add(event)
+    return event
+
+
+def append(tx: Tx, incident_id: int, *, entry: Entry, actor: str, at: datetime) -> TimelineEvent:
+    """Seal `entry` onto the incident's chain; the caller holds the incident's row lock."""
+    event = seal(tx, incident_id, entry=entry, actor=actor, at=at)
     tx.incidents.set_head(incident_id, ChainHead(event.seq, event.hash))
     return event
 

@@ -66,6 +66,8 @@ class IncidentRepo:
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        # Chain heads of the rows this transaction loaded or wrote, to save re-reading them.
+        self._heads: dict[int, ChainHead] = {}
 
     def add(
         self, draft: IncidentDraft, *, service_id: int, created_by: str, now: datetime
@@ -87,6 +89,7 @@ class IncidentRepo:
         )
         self._session.add(row)
         self._session.flush()
+        self._heads[row.id] = ChainHead()
         self._write_regions(row.id, draft.regions)
         return _to_incident(row, draft.service)
 
@@ -109,7 +112,9 @@ class IncidentRepo:
         found = self._session.execute(stmt).first()
         if found is None:
             raise NotFound(f"no incident {format_ref(incident_id)}")
-        return _to_incident(found[0], found[1])
+        row = found[0]
+        self._heads[row.id] = ChainHead(row.timeline_seq, row.timeline_head)
+        return _to_incident(row, found[1])
 
     def exists(self, incident_id: int) -> bool:
         """Tell whether the incident exists."""
@@ -117,13 +122,23 @@ class IncidentRepo:
         return bool(self._session.scalar(stmt))
 
     def update(
-        self, incident: Incident, *, expected_version: int, regions_changed: bool = False
+        self,
+        incident: Incident,
+        *,
+        expected_version: int,
+        head: ChainHead,
+        regions_changed: bool = False,
     ) -> None:
-        """Write `incident` if its stored version is still `expected_version`."""
+        """Write `incident` and its new chain head if its version is still `expected_version`."""
         result = self._session.execute(
             update(IncidentRow)
             .where(IncidentRow.id == incident.id, IncidentRow.version == expected_version)
-            .values(version=incident.version, **_column_values(incident))
+            .values(
+                version=incident.version,
+                timeline_seq=head.seq,
+                timeline_head=head.hash,
+                **_column_values(incident),
+            )
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -132,11 +147,14 @@ class IncidentRepo:
                 f"{incident.ref} changed meanwhile (now version {current.version})",
                 current_version=current.version,
             )
+        self._heads[incident.id] = head
         if regions_changed:
             self._write_regions(incident.id, incident.regions)
 
     def head(self, incident_id: int) -> ChainHead:
         """Return the tip of the incident's timeline chain."""
+        if incident_id in self._heads:
+            return self._heads[incident_id]
         found = self._session.execute(
             select(IncidentRow.timeline_seq, IncidentRow.timeline_head).where(
                 IncidentRow.id == incident_id
@@ -148,6 +166,7 @@ class IncidentRepo:
 
     def set_head(self, incident_id: int, head: ChainHead) -> None:
         """Record a new tip of the incident's timeline chain."""
+        self._heads[incident_id] = head
         self._session.execute(
             update(IncidentRow)
             .where(IncidentRow.id == incident_id)

@@ -67,6 +67,21 @@ def _postgres_or_skip(databases: PostgresDatabases | None) -> PostgresDatabases:
     return databases
 
 
+def _fresh_url(
+    kind: str,
+    directory: Path,
+    sqlite_databases: SqliteDatabases,
+    postgres_databases: PostgresDatabases | None,
+    *,
+    migrated: bool,
+) -> Iterator[str]:
+    if kind == "sqlite":
+        yield sqlite_databases.fresh(directory, migrated=migrated)
+        return
+    with _postgres_or_skip(postgres_databases).fresh(migrated=migrated) as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(
     request: pytest.FixtureRequest,
@@ -75,11 +90,9 @@ def db_url(
     postgres_databases: PostgresDatabases | None,
 ) -> Iterator[str]:
     """A fresh, migrated database of each kind."""
-    if request.param == "sqlite":
-        yield sqlite_databases.fresh(tmp_path)
-        return
-    with _postgres_or_skip(postgres_databases).fresh() as url:
-        yield url
+    yield from _fresh_url(
+        request.param, tmp_path, sqlite_databases, postgres_databases, migrated=True
+    )
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -90,11 +103,9 @@ def empty_db_url(
     postgres_databases: PostgresDatabases | None,
 ) -> Iterator[str]:
     """A fresh database of each kind that has never been migrated."""
-    if request.param == "sqlite":
-        yield sqlite_databases.fresh(tmp_path, migrated=False)
-        return
-    with _postgres_or_skip(postgres_databases).fresh(migrated=False) as url:
-        yield url
+    yield from _fresh_url(
+        request.param, tmp_path, sqlite_databases, postgres_databases, migrated=False
+    )
 
 
 @pytest.fixture

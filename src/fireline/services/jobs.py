@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,9 +10,11 @@ from fireline.domain.incidents.incident import Entry, Incident
 from fireline.domain.jobs import JobLink, clean_job_ids
 from fireline.domain.page import Page, check_limit
 from fireline.services.timeline import append
-from fireline.store.uow import UnitOfWork
+from fireline.store.uow import Tx, UnitOfWork
 
 MAX_JOB_PAGE = 10_000
+# How many of the linked IDs a timeline event quotes; the rest are counted, not listed.
+SAMPLE = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,46 +30,67 @@ def link_jobs(
     uow: UnitOfWork, *, incident_id: int, job_ids: list[str], actor: str, now: datetime
 ) -> LinkResult:
     """Link job IDs to the incident; repeats are skipped, one timeline event counts the rest."""
-    distinct = clean_job_ids(job_ids)
-    with uow.write() as tx:
-        tx.incidents.get_for_update(incident_id)
-        added = tx.jobs.link(incident_id, distinct, actor=actor, now=now)
-        total = tx.jobs.count(incident_id)
-        if added:
-            entry = Entry(
-                "jobs.linked",
-                {
-                    "added": added,
-                    "requested": len(distinct),
-                    "total": total,
-                    "sample": distinct[:10],
-                },
-            )
-            append(tx, incident_id, entry=entry, actor=actor, at=now)
-        return LinkResult(len(distinct), added, total)
+
+    def link(tx: Tx, distinct: list[str]) -> int:
+        return tx.jobs.link(incident_id, distinct, actor=actor, now=now)
+
+    return _change_links(
+        uow,
+        incident_id=incident_id,
+        job_ids=job_ids,
+        actor=actor,
+        now=now,
+        change=link,
+        kind="jobs.linked",
+        counted_as="added",
+    )
 
 
 def unlink_jobs(
     uow: UnitOfWork, *, incident_id: int, job_ids: list[str], actor: str, now: datetime
 ) -> LinkResult:
     """Remove job IDs from the incident; one timeline event counts the removals."""
+
+    def unlink(tx: Tx, distinct: list[str]) -> int:
+        return tx.jobs.unlink(incident_id, distinct)
+
+    return _change_links(
+        uow,
+        incident_id=incident_id,
+        job_ids=job_ids,
+        actor=actor,
+        now=now,
+        change=unlink,
+        kind="jobs.unlinked",
+        counted_as="removed",
+    )
+
+
+def _change_links(
+    uow: UnitOfWork,
+    *,
+    incident_id: int,
+    job_ids: list[str],
+    actor: str,
+    now: datetime,
+    change: Callable[[Tx, list[str]], int],
+    kind: str,
+    counted_as: str,
+) -> LinkResult:
     distinct = clean_job_ids(job_ids)
     with uow.write() as tx:
         tx.incidents.get_for_update(incident_id)
-        removed = tx.jobs.unlink(incident_id, distinct)
+        changed = change(tx, distinct)
         total = tx.jobs.count(incident_id)
-        if removed:
-            entry = Entry(
-                "jobs.unlinked",
-                {
-                    "removed": removed,
-                    "requested": len(distinct),
-                    "total": total,
-                    "sample": distinct[:10],
-                },
-            )
-            append(tx, incident_id, entry=entry, actor=actor, at=now)
-        return LinkResult(len(distinct), removed, total)
+        if changed:
+            data = {
+                counted_as: changed,
+                "requested": len(distinct),
+                "total": total,
+                "sample": distinct[:SAMPLE],
+            }
+            append(tx, incident_id, entry=Entry(kind, data), actor=actor, at=now)
+        return LinkResult(len(distinct), changed, total)
 
 
 def list_jobs(uow: UnitOfWork, *, incident_id: int, after: str | None, limit: int) -> Page[JobLink]:

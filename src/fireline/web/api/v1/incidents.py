@@ -116,36 +116,27 @@ def _transition(
     return IncidentRead.of(change.incident)
 
 
-@router.post("/{ref}/acknowledge", response_model=IncidentRead)
-def acknowledge(
-    ref: str, request: Request, who: Responder, body: TransitionIn | None = None
-) -> IncidentRead:
-    """Acknowledge a triggered incident."""
-    return _transition(Transition.ACKNOWLEDGE, ref, body, request, who)
+def _transition_route(action: Transition, summary: str) -> None:
+    def endpoint(
+        ref: str, request: Request, who: Responder, body: TransitionIn | None = None
+    ) -> IncidentRead:
+        return _transition(action, ref, body, request, who)
+
+    router.add_api_route(
+        f"/{{ref}}/{action.value}",
+        endpoint,
+        methods=["POST"],
+        response_model=IncidentRead,
+        summary=summary,
+        description=f"{summary}. An illegal move or a stale `expected_version` is a 409.",
+        name=action.value,
+    )
 
 
-@router.post("/{ref}/mitigate", response_model=IncidentRead)
-def mitigate(
-    ref: str, request: Request, who: Responder, body: TransitionIn | None = None
-) -> IncidentRead:
-    """Mark the impact mitigated."""
-    return _transition(Transition.MITIGATE, ref, body, request, who)
-
-
-@router.post("/{ref}/resolve", response_model=IncidentRead)
-def resolve(
-    ref: str, request: Request, who: Responder, body: TransitionIn | None = None
-) -> IncidentRead:
-    """Resolve the incident."""
-    return _transition(Transition.RESOLVE, ref, body, request, who)
-
-
-@router.post("/{ref}/reopen", response_model=IncidentRead)
-def reopen(
-    ref: str, request: Request, who: Responder, body: TransitionIn | None = None
-) -> IncidentRead:
-    """Reopen a resolved incident (it becomes `triggered` again)."""
-    return _transition(Transition.REOPEN, ref, body, request, who)
+_transition_route(Transition.ACKNOWLEDGE, "Acknowledge a triggered incident")
+_transition_route(Transition.MITIGATE, "Mark the impact mitigated")
+_transition_route(Transition.RESOLVE, "Resolve the incident")
+_transition_route(Transition.REOPEN, "Reopen a resolved incident (it becomes triggered again)")
 
 
 @router.post("/{ref}/notes", status_code=201, response_model=EventRead)

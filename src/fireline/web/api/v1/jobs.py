@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fireline.domain.access.token import Principal
 from fireline.domain.incidents.ref import format_ref, parse_ref
 from fireline.services import jobs as use
+from fireline.services.jobs import LinkResult
 from fireline.web import auth
 from fireline.web.deps import container_of
 from fireline.web.schemas import (
@@ -30,42 +32,32 @@ Responder = Annotated[Principal, Depends(auth.responder)]
 @router.post("/incidents/{ref}/jobs", response_model=LinkResultRead)
 def link(ref: str, body: JobsIn, request: Request, who: Responder) -> LinkResultRead:
     """Link job IDs to the incident (bulk; repeats and already-linked IDs are skipped)."""
-    c = container_of(request)
-    incident_id = parse_ref(ref)
-    result = use.link_jobs(
-        c.uow, incident_id=incident_id, job_ids=body.job_ids, actor=who.name, now=c.clock.now()
-    )
-    return LinkResultRead(
-        incident=format_ref(incident_id),
-        requested=result.requested,
-        changed=result.changed,
-        total=result.total,
-    )
+    return _change(use.link_jobs, ref, body.job_ids, request, who)
 
 
 @router.post("/incidents/{ref}/jobs/unlink", response_model=LinkResultRead)
 def unlink(ref: str, body: JobsIn, request: Request, who: Responder) -> LinkResultRead:
     """Unlink job IDs from the incident."""
-    c = container_of(request)
-    incident_id = parse_ref(ref)
-    result = use.unlink_jobs(
-        c.uow, incident_id=incident_id, job_ids=body.job_ids, actor=who.name, now=c.clock.now()
-    )
-    return LinkResultRead(
-        incident=format_ref(incident_id),
-        requested=result.requested,
-        changed=result.changed,
-        total=result.total,
-    )
+    return _change(use.unlink_jobs, ref, body.job_ids, request, who)
 
 
 @router.delete("/incidents/{ref}/jobs/{job_id}", response_model=LinkResultRead)
 def unlink_one(ref: str, job_id: str, request: Request, who: Responder) -> LinkResultRead:
     """Unlink one job ID from the incident."""
+    return _change(use.unlink_jobs, ref, [job_id], request, who)
+
+
+def _change(
+    change: Callable[..., LinkResult],
+    ref: str,
+    job_ids: list[str],
+    request: Request,
+    who: Principal,
+) -> LinkResultRead:
     c = container_of(request)
     incident_id = parse_ref(ref)
-    result = use.unlink_jobs(
-        c.uow, incident_id=incident_id, job_ids=[job_id], actor=who.name, now=c.clock.now()
+    result = change(
+        c.uow, incident_id=incident_id, job_ids=job_ids, actor=who.name, now=c.clock.now()
     )
     return LinkResultRead(
         incident=format_ref(incident_id),

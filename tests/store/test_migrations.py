@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -99,3 +102,21 @@ def test_migration_files_have_dated_names_and_docstrings() -> None:
         assert stem[:4].isdigit(), stem
         assert (stem[4], stem[7], stem[10], stem[15]) == ("_", "_", "_", "_"), stem
         assert path.read_text().startswith('"""'), f"{path.name} explains nothing"
+
+
+def test_concurrent_upgrades_in_separate_processes_all_succeed(empty_db_url: str) -> None:
+    """Several processes migrating at once (three `serve` starting): one migrates under the
+    lock, the others then find the schema current."""
+    env = {**os.environ, "FIRELINE_DATABASE_URL": empty_db_url}
+    command = [sys.executable, "-m", "fireline", "db", "upgrade"]
+    starts = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
+    outcomes = [(p.wait(timeout=120), p.communicate()) for p in starts]
+    assert [code for code, _ in outcomes] == [0, 0, 0], outcomes
+    engine = make_engine(empty_db_url)
+    assert migrate.is_current(engine)
+    engine.dispose()

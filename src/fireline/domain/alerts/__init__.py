@@ -1,0 +1,1 @@
+"""Alerts: the normalised form every intake produces, fingerprints and dedup keys."""

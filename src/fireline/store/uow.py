@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fireline.store.db import WRITE_OPTION
 from fireline.store.errors import translated
+from fireline.store.repos.alert import AlertRepo
+from fireline.store.repos.config_revision import ConfigRevisionRepo
 from fireline.store.repos.incident import IncidentRepo
 from fireline.store.repos.job import JobRepo
 from fireline.store.repos.service import ServiceRepo
@@ -28,6 +30,8 @@ class Tx:
         self.jobs = JobRepo(session)
         self.services = ServiceRepo(session)
         self.tokens = TokenRepo(session)
+        self.alerts = AlertRepo(session)
+        self.config_revisions = ConfigRevisionRepo(session)
 
 
 class UnitOfWork:

@@ -44,6 +44,8 @@ class Incident:
     mitigated_at: datetime | None = None
     resolved_at: datetime | None = None
     reopened_at: datetime | None = None
+    group_key: str | None = None
+    runbook_url: str | None = None
 
     @property
     def ref(self) -> str:

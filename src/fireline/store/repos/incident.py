@@ -49,6 +49,8 @@ def _to_incident(row: IncidentRow, service: str) -> Incident:
         mitigated_at=row.mitigated_at,
         resolved_at=row.resolved_at,
         reopened_at=row.reopened_at,
+        group_key=row.group_key,
+        runbook_url=row.runbook_url,
     )
 
 
@@ -70,7 +72,14 @@ class IncidentRepo:
         self._heads: dict[int, ChainHead] = {}
 
     def add(
-        self, draft: IncidentDraft, *, service_id: int, created_by: str, now: datetime
+        self,
+        draft: IncidentDraft,
+        *,
+        service_id: int,
+        created_by: str,
+        now: datetime,
+        group_key: str | None = None,
+        runbook_url: str | None = None,
     ) -> Incident:
         """Insert a new triggered incident and return it with its number."""
         row = IncidentRow(
@@ -86,6 +95,8 @@ class IncidentRepo:
             version=1,
             timeline_seq=0,
             timeline_head=GENESIS_HASH,
+            group_key=group_key,
+            runbook_url=runbook_url,
         )
         self._session.add(row)
         self._session.flush()
@@ -115,6 +126,16 @@ class IncidentRepo:
         row = found[0]
         self._heads[row.id] = ChainHead(row.timeline_seq, row.timeline_head)
         return _to_incident(row, found[1])
+
+    def find_open_by_group_key_for_update(self, group_key: str) -> Incident | None:
+        """Return the unresolved incident that alerts with `group_key` attach to, locked."""
+        found = self._session.execute(
+            select(IncidentRow.id).where(
+                IncidentRow.group_key == group_key,
+                IncidentRow.status != Status.RESOLVED.value,
+            )
+        ).first()
+        return None if found is None else self.get_for_update(found[0])
 
     def exists(self, incident_id: int) -> bool:
         """Tell whether the incident exists."""

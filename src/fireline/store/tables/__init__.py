@@ -1,6 +1,8 @@
 """SQLAlchemy tables, one module per aggregate; importing this package registers them all."""
 
+from fireline.store.tables.alert import AlertRow
 from fireline.store.tables.base import Base
+from fireline.store.tables.config_revision import ConfigRevisionRow
 from fireline.store.tables.incident import IncidentRegionRow, IncidentRow
 from fireline.store.tables.job import IncidentJobRow
 from fireline.store.tables.service import ServiceRow
@@ -8,6 +10,8 @@ from fireline.store.tables.timeline import TimelineEventRow
 from fireline.store.tables.token import ApiTokenRow
 
 __all__ = [
+    "AlertRow",
+    "ConfigRevisionRow",
     "ApiTokenRow",
     "Base",
     "IncidentJobRow",

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fireline.store.tables.base import Base
 from fireline.store.types import PortableJSON, UTCDateTime
+
+_OPEN_GROUP = text("group_key IS NOT NULL AND status != 'resolved'")
 
 
 class IncidentRow(Base):
@@ -20,6 +22,14 @@ class IncidentRow(Base):
         Index("ix_incidents_status_id", "status", "id"),
         Index("ix_incidents_service_id_id", "service_id", "id"),
         Index("ix_incidents_created_at", "created_at"),
+        # Alerts with one group key share one open incident: the database keeps it unique.
+        Index(
+            "uq_incidents_open_group_key",
+            "group_key",
+            unique=True,
+            postgresql_where=_OPEN_GROUP,
+            sqlite_where=_OPEN_GROUP,
+        ),
         {"sqlite_autoincrement": True},
     )
 
@@ -40,6 +50,8 @@ class IncidentRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     timeline_seq: Mapped[int] = mapped_column(Integer)
     timeline_head: Mapped[str] = mapped_column(String(64))
+    group_key: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    runbook_url: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class IncidentRegionRow(Base):

@@ -1,0 +1,132 @@
+"""Alerts: deduplicating upserts and resolutions, each one statement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from fireline.domain.alerts.alert import AlertIn, label_fingerprint
+from fireline.store.tables import AlertRow
+from fireline.store.tables.alert import FIRING
+
+RESOLVED = "resolved"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAlert:
+    """What an upsert or resolution did to one stored alert."""
+
+    id: int
+    occurrences: int
+    incident_id: int | None
+
+    @property
+    def new(self) -> bool:
+        """Tell whether this was the alert's first occurrence."""
+        return self.occurrences == 1
+
+
+class AlertRepo:
+    """Alerts in one transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def upsert_firing(
+        self,
+        alert: AlertIn,
+        *,
+        integration: str,
+        dedup_key: str,
+        service: str,
+        group_key: str,
+        now: datetime,
+    ) -> StoredAlert:
+        """Insert a firing alert, or update and count the open one with the same key."""
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        values = {
+            "status": FIRING,
+            "fingerprint": label_fingerprint(alert.labels),
+            "source": alert.source,
+            "summary": alert.summary,
+            "severity": alert.severity,
+            "labels": alert.labels,
+            "annotations": alert.annotations,
+            "details": alert.details,
+            "generator_url": alert.generator_url,
+            "ends_at": alert.ends_at,
+            "last_seen_at": now,
+        }
+        statement = insert(AlertRow).values(
+            integration=integration,
+            dedup_key=dedup_key,
+            starts_at=alert.starts_at,
+            first_seen_at=now,
+            occurrences=1,
+            service=service,
+            group_key=group_key,
+            **values,
+        )
+        upsert = statement.on_conflict_do_update(
+            index_elements=[AlertRow.integration, AlertRow.dedup_key],
+            index_where=AlertRow.status == FIRING,
+            set_={**values, "occurrences": AlertRow.occurrences + 1},
+        ).returning(AlertRow.id, AlertRow.occurrences, AlertRow.incident_id)
+        row = self._session.execute(upsert).one()
+        return StoredAlert(row[0], row[1], row[2])
+
+    def attach(self, alert_id: int, incident_id: int) -> None:
+        """Record which incident an alert belongs to."""
+        self._session.execute(
+            update(AlertRow).where(AlertRow.id == alert_id).values(incident_id=incident_id)
+        )
+
+    def resolve(
+        self, *, integration: str, dedup_key: str, ends_at: datetime | None, now: datetime
+    ) -> StoredAlert | None:
+        """Close the open alert with this key; None when no such alert is open."""
+        row = self._session.execute(
+            update(AlertRow)
+            .where(
+                AlertRow.integration == integration,
+                AlertRow.dedup_key == dedup_key,
+                AlertRow.status == FIRING,
+            )
+            .values(status=RESOLVED, resolved_at=now, last_seen_at=now, ends_at=ends_at or now)
+            .returning(AlertRow.id, AlertRow.occurrences, AlertRow.incident_id)
+        ).first()
+        return None if row is None else StoredAlert(row[0], row[1], row[2])
+
+    def find_open(self, *, integration: str, dedup_key: str) -> StoredAlert | None:
+        """Return the open alert with this key, if any."""
+        row = self._session.execute(
+            select(AlertRow.id, AlertRow.occurrences, AlertRow.incident_id).where(
+                AlertRow.integration == integration,
+                AlertRow.dedup_key == dedup_key,
+                AlertRow.status == FIRING,
+            )
+        ).first()
+        return None if row is None else StoredAlert(row[0], row[1], row[2])
+
+    def count_firing(self, incident_id: int) -> int:
+        """Return how many of the incident's alerts are still firing."""
+        return int(
+            self._session.scalar(
+                select(func.count()).where(
+                    AlertRow.incident_id == incident_id, AlertRow.status == FIRING
+                )
+            )
+            or 0
+        )
+
+    def count(self, *, status: str | None = None) -> int:
+        """Return how many alerts are stored (in one status, or all)."""
+        statement = select(func.count()).select_from(AlertRow)
+        if status is not None:
+            statement = statement.where(AlertRow.status == status)
+        return int(self._session.scalar(statement) or 0)

@@ -57,3 +57,7 @@ class Forbidden(FirelineError):
 
 class Unavailable(FirelineError):
     """A dependency (the database) cannot be reached now; the caller may retry."""
+
+
+class TransientConflict(Unavailable):
+    """Concurrent transactions collided (a deadlock); running the whole unit again may work."""

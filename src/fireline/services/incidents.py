@@ -87,7 +87,7 @@ def transition_incident(
         current = tx.incidents.get_for_update(incident_id)
         rules.check_version(current, expected_version)
         updated, entry = rules.transition(current, action, now=now, reason=reason)
-        return _save(tx, current, updated, entry, actor=actor, now=now)
+        return save_change(tx, current, updated, entry, actor=actor, now=now)
 
 
 def edit_incident(
@@ -110,7 +110,7 @@ def edit_incident(
         )
         if entry is None:
             return Change(current, None)
-        return _save(tx, current, updated, entry, actor=actor, now=now)
+        return save_change(tx, current, updated, entry, actor=actor, now=now)
 
 
 def change_role(
@@ -130,7 +130,7 @@ def change_role(
         rules.check_version(current, expected_version)
         decide = rules.unassign_role if remove else rules.assign_role
         updated, entry = decide(current, role=role, person=person, now=now)
-        return _save(tx, current, updated, entry, actor=actor, now=now)
+        return save_change(tx, current, updated, entry, actor=actor, now=now)
 
 
 def add_note(uow: UnitOfWork, *, incident_id: int, text: str, actor: str, now: datetime) -> Change:
@@ -142,9 +142,10 @@ def add_note(uow: UnitOfWork, *, incident_id: int, text: str, actor: str, now: d
         return Change(current, event)
 
 
-def _save(
+def save_change(
     tx: Tx, current: Incident, updated: Incident, entry: Entry, *, actor: str, now: datetime
 ) -> Change:
+    """Write a decided change and its timeline event (the caller holds the row lock)."""
     event = seal(tx, updated.id, entry=entry, actor=actor, at=now)
     tx.incidents.update(
         updated,

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from fireline.domain.errors import Conflict, Unavailable
+from fireline.domain.errors import Conflict, TransientConflict, Unavailable
 
 _CONSTRAINTS = {
     "uq_api_tokens_name": "a token with that name already exists (names are never reused)",
@@ -36,6 +36,8 @@ def translated() -> Iterator[None]:
     except IntegrityError as error:
         raise Conflict(describe_integrity(error)) from error
     except OperationalError as error:
+        if _is_deadlock(error):
+            raise TransientConflict("concurrent changes collided; retry") from error
         if _is_lock_timeout(error):
             raise Unavailable("the database is busy; retry shortly") from error
         raise Unavailable("the database cannot be reached; retry shortly") from error
@@ -43,6 +45,11 @@ def translated() -> Iterator[None]:
         if error.connection_invalidated:
             raise Unavailable("the database connection was lost; retry shortly") from error
         raise
+
+
+def _is_deadlock(error: OperationalError) -> bool:
+    # PostgreSQL SQLSTATE 40P01 (deadlock_detected) and 40001 (serialization_failure).
+    return getattr(error.orig, "sqlstate", None) in {"40P01", "40001"}
 
 
 def _is_lock_timeout(error: OperationalError) -> bool:

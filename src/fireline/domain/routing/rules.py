@@ -86,19 +86,14 @@ def route(alert: AlertIn, routing: Routing) -> Decision:
     service = rule.service if rule else routing.catch_all_service
     context = _context(alert, service)
     problems: list[str] = []
-    severity_text = _render(
-        rule.severity if rule and rule.severity else routing.severity, context, "severity", problems
-    )
-    severity = _severity(severity_text, problems)
-    group_key = _render(
-        rule.group_key if rule and rule.group_key else routing.group_key,
-        context,
-        "group_key",
-        problems,
-    )
-    title = _render(
-        rule.title if rule and rule.title else routing.title, context, "title", problems
-    )
+
+    def field(name: str) -> str:
+        own = getattr(rule, name) if rule else None
+        return _render_or_default(own, getattr(routing, name), context, name, problems)
+
+    severity = _severity(field("severity"), problems)
+    group_key = field("group_key")
+    title = field("title")
     runbook = alert.annotations.get("runbook_url")
     if rule and rule.runbook:
         runbook = _render(rule.runbook, context, "runbook", problems) or runbook
@@ -130,6 +125,18 @@ def _render(source: str, context: dict[str, Any], what: str, problems: list[str]
     except TemplateProblem as problem:
         problems.append(f"{what} template failed ({problem}); used the default")
         return ""
+
+
+def _render_or_default(
+    own: str | None, default: str, context: dict[str, Any], what: str, problems: list[str]
+) -> str:
+    """Render the rule's template; if it fails, the routing default; if that fails, ""."""
+    if own:
+        try:
+            return render(own, context)
+        except TemplateProblem as problem:
+            problems.append(f"{what} template failed ({problem}); used the default")
+    return _render(default, context, what, problems)
 
 
 def _severity(text: str, problems: list[str]) -> Severity:

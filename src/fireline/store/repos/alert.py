@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -74,7 +74,9 @@ class AlertRepo:
         )
         upsert = statement.on_conflict_do_update(
             index_elements=[AlertRow.integration, AlertRow.dedup_key],
-            index_where=AlertRow.status == FIRING,
+            # A literal, not a bound parameter: PostgreSQL must match it against the partial
+            # index even in a prepared (generic) plan.
+            index_where=text("status = 'firing'"),
             set_={**values, "occurrences": AlertRow.occurrences + 1},
         ).returning(AlertRow.id, AlertRow.occurrences, AlertRow.incident_id)
         row = self._session.execute(upsert).one()

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, delete, exists, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fireline.domain.errors import NotFound, StaleVersion
@@ -103,6 +104,32 @@ class IncidentRepo:
         self._heads[row.id] = ChainHead()
         self._write_regions(row.id, draft.regions)
         return _to_incident(row, draft.service)
+
+    def add_grouped(
+        self,
+        draft: IncidentDraft,
+        *,
+        service_id: int,
+        created_by: str,
+        now: datetime,
+        group_key: str,
+        runbook_url: str | None,
+    ) -> Incident | None:
+        """Open an incident for `group_key`, or return None if another one is already open."""
+        try:
+            with self._session.begin_nested():
+                return self.add(
+                    draft,
+                    service_id=service_id,
+                    created_by=created_by,
+                    now=now,
+                    group_key=group_key,
+                    runbook_url=runbook_url,
+                )
+        except IntegrityError as error:
+            if "group_key" in str(error.orig):
+                return None
+            raise
 
     def get(self, incident_id: int) -> Incident:
         """Return the incident or raise NotFound."""

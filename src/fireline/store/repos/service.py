@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from fireline.domain.errors import NotFound
@@ -54,6 +55,25 @@ class ServiceRepo:
             select(ServiceRow.id, ServiceRow.name).where(ServiceRow.id.in_(ids))
         )
         return {row.id: row.name for row in rows}
+
+    def ensure(self, name: str, *, now: datetime) -> int:
+        """Return the id of service `name`, creating a placeholder if it is missing (race-safe)."""
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self._session.execute(
+            insert(ServiceRow)
+            .values(
+                name=name,
+                team="unknown",
+                tier=4,
+                regions=[],
+                description="",
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=[ServiceRow.name])
+        )
+        return self.get_id(name)
 
     def put(self, service: Service, *, now: datetime) -> bool:
         """Create or replace `service`; return True when it was created."""

@@ -1,0 +1,357 @@
+"""Ingest alerts: dedup, route, and open or update incidents, all in one transaction.
+
+A batch is all-or-nothing: either every alert in it is committed (and the sender gets its
+2xx), or none is. Repeats of a firing alert are counted on the alert, not written to the
+timeline, so a dedup storm cannot flood an incident's history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from fireline.domain.alerts.alert import AlertAction, AlertIn, label_fingerprint
+from fireline.domain.configuration import Configuration, Integration
+from fireline.domain.errors import Conflict, TransientConflict
+from fireline.domain.incidents import incident as rules
+from fireline.domain.incidents.incident import Entry, Incident, IncidentDraft
+from fireline.domain.incidents.status import Status, Transition
+from fireline.domain.routing.rules import Decision, OnResolved, route
+from fireline.domain.routing.template import TemplateProblem, render
+from fireline.domain.validation import SLUG
+from fireline.services.incidents import save_change
+from fireline.services.timeline import append
+from fireline.store.uow import Tx, UnitOfWork
+
+# A deadlock between concurrent batches is retried this many times in all.
+ATTEMPTS = 3
+
+
+@dataclass
+class IngestResult:
+    """What a batch did: counts, the incidents it touched and any template fallbacks."""
+
+    accepted: int = 0
+    new: int = 0
+    repeats: int = 0
+    resolved: int = 0
+    acknowledged: int = 0
+    unmatched: int = 0
+    opened: list[int] = field(default_factory=list)
+    touched: list[int] = field(default_factory=list)
+    dedup_keys: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    alert: AlertIn
+    decision: Decision
+    dedup_key: str
+    paging_suppressed: bool
+
+
+def ingest_alerts(
+    uow: UnitOfWork,
+    *,
+    config: Configuration,
+    integration: Integration,
+    alerts: Sequence[AlertIn],
+    now: datetime,
+) -> IngestResult:
+    """Store a batch of alerts and apply them to incidents; commit all of it or nothing."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _ingest_once(uow, config=config, integration=integration, alerts=alerts, now=now)
+        except TransientConflict:
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _ingest_once(
+    uow: UnitOfWork,
+    *,
+    config: Configuration,
+    integration: Integration,
+    alerts: Sequence[AlertIn],
+    now: datetime,
+) -> IngestResult:
+    result = IngestResult(accepted=len(alerts))
+    planned = [_plan(alert, config, integration, now, result) for alert in alerts]
+    # Take row locks in one global order (group key, then dedup key) so that concurrent
+    # batches touching the same alerts queue behind each other instead of deadlocking.
+    ordered = sorted(planned, key=lambda p: (p.decision.group_key, p.dedup_key))
+    actor = f"{integration.kind.value}:{integration.name}"
+    with uow.write() as tx:
+        for item in ordered:
+            _apply(
+                tx,
+                item,
+                config=config,
+                integration=integration,
+                actor=actor,
+                now=now,
+                result=result,
+            )
+        _note_truncation(tx, planned, actor=actor, now=now, result=result)
+    return result
+
+
+def _plan(
+    alert: AlertIn,
+    config: Configuration,
+    integration: Integration,
+    now: datetime,
+    result: IngestResult,
+) -> _Planned:
+    decision = route(alert, config.routing)
+    result.problems += decision.problems
+    key = _dedup_key(alert, integration, result)
+    result.dedup_keys.append(key)
+    suppressed = any(w.covers(decision.service, now) for w in config.maintenance)
+    return _Planned(alert, decision, key, suppressed)
+
+
+def _dedup_key(alert: AlertIn, integration: Integration, result: IngestResult) -> str:
+    if integration.dedup_key:
+        context = {
+            "labels": alert.labels,
+            "annotations": alert.annotations,
+            "summary": alert.summary,
+            "severity": alert.severity or "",
+            "source": alert.source,
+        }
+        try:
+            rendered = render(integration.dedup_key, context)
+            if rendered:
+                return rendered[:255]
+        except TemplateProblem as problem:
+            result.problems.append(f"dedup_key template failed ({problem}); used the default")
+    return alert.dedup_key or label_fingerprint(alert.labels)
+
+
+def _apply(
+    tx: Tx,
+    item: _Planned,
+    *,
+    config: Configuration,
+    integration: Integration,
+    actor: str,
+    now: datetime,
+    result: IngestResult,
+) -> None:
+    if item.alert.action is AlertAction.FIRE:
+        _fire(tx, item, integration=integration, actor=actor, now=now, result=result)
+    elif item.alert.action is AlertAction.RESOLVE:
+        _resolve(
+            tx, item, config=config, integration=integration, actor=actor, now=now, result=result
+        )
+    else:
+        _acknowledge(tx, item, integration=integration, actor=actor, now=now, result=result)
+
+
+def _fire(
+    tx: Tx,
+    item: _Planned,
+    *,
+    integration: Integration,
+    actor: str,
+    now: datetime,
+    result: IngestResult,
+) -> None:
+    stored = tx.alerts.upsert_firing(
+        item.alert,
+        integration=integration.name,
+        dedup_key=item.dedup_key,
+        service=item.decision.service,
+        group_key=item.decision.group_key,
+        now=now,
+    )
+    if not stored.new:
+        result.repeats += 1
+        return
+    result.new += 1
+    incident, opened = _incident_for(tx, item, actor=actor, now=now)
+    tx.alerts.attach(stored.id, incident.id)
+    if opened:
+        result.opened.append(incident.id)
+    elif item.decision.severity.is_worse_than(incident.severity):
+        incident = _raise_severity(tx, incident, item, actor=actor, now=now)
+    append(tx, incident.id, entry=_fired_entry(item, stored.id, integration), actor=actor, at=now)
+    _touch(result, incident.id)
+
+
+def _incident_for(tx: Tx, item: _Planned, *, actor: str, now: datetime) -> tuple[Incident, bool]:
+    decision = item.decision
+    existing = tx.incidents.find_open_by_group_key_for_update(decision.group_key)
+    if existing is not None:
+        return existing, False
+    service_id = _service_id(tx, decision.service, now=now)
+    region = item.alert.labels.get("region", "")
+    draft = IncidentDraft(
+        title=decision.title[: rules.MAX_TITLE],
+        severity=decision.severity,
+        service=decision.service,
+        regions=(region,) if SLUG.match(region) else (),
+    )
+    incident = tx.incidents.add_grouped(
+        draft,
+        service_id=service_id,
+        created_by=actor,
+        now=now,
+        group_key=decision.group_key,
+        runbook_url=decision.runbook,
+    )
+    if incident is None:
+        # Another transaction opened it first (PostgreSQL): attach to theirs.
+        found = tx.incidents.find_open_by_group_key_for_update(decision.group_key)
+        if found is None:
+            raise Conflict(f"the incident for {decision.group_key!r} changed meanwhile; retry")
+        return found, False
+    data = {
+        **rules.opened_entry(draft).data,
+        "group_key": decision.group_key,
+        "rule": decision.rule,
+        "runbook": decision.runbook,
+        "source": item.alert.source,
+    }
+    if item.paging_suppressed:
+        data["paging_suppressed"] = "maintenance window"
+    append(tx, incident.id, entry=Entry("incident.opened", data), actor=actor, at=now)
+    return incident, True
+
+
+def _service_id(tx: Tx, name: str, *, now: datetime) -> int:
+    row = tx.services.find_row(name)
+    if row is not None:
+        return row.id
+    # The configuration names a service the catalog lacks: keep the alert, add the entry.
+    return tx.services.ensure(name, now=now)
+
+
+def _raise_severity(
+    tx: Tx, incident: Incident, item: _Planned, *, actor: str, now: datetime
+) -> Incident:
+    updated, entry = rules.edit(incident, now=now, severity=item.decision.severity.value)
+    assert entry is not None
+    reason = f"alert {item.dedup_key} is {item.decision.severity.value}"
+    return save_change(
+        tx,
+        incident,
+        updated,
+        Entry(entry.kind, {**entry.data, "reason": reason}),
+        actor=actor,
+        now=now,
+    ).incident
+
+
+def _fired_entry(item: _Planned, alert_id: int, integration: Integration) -> Entry:
+    data: dict[str, Any] = {
+        "alert_id": alert_id,
+        "dedup_key": item.dedup_key,
+        "integration": integration.name,
+        "source": item.alert.source,
+        "summary": item.alert.summary,
+        "severity": item.decision.severity.value,
+        "rule": item.decision.rule,
+        "runbook": item.decision.runbook,
+    }
+    if item.paging_suppressed:
+        data["paging_suppressed"] = "maintenance window"
+    return Entry("alert.fired", data)
+
+
+def _resolve(
+    tx: Tx,
+    item: _Planned,
+    *,
+    config: Configuration,
+    integration: Integration,
+    actor: str,
+    now: datetime,
+    result: IngestResult,
+) -> None:
+    stored = tx.alerts.resolve(
+        integration=integration.name,
+        dedup_key=item.dedup_key,
+        ends_at=item.alert.ends_at,
+        now=now,
+    )
+    if stored is None:
+        result.unmatched += 1
+        return
+    result.resolved += 1
+    if stored.incident_id is None:
+        return
+    incident = tx.incidents.get_for_update(stored.incident_id)
+    entry = Entry(
+        "alert.resolved",
+        {
+            "alert_id": stored.id,
+            "dedup_key": item.dedup_key,
+            "integration": integration.name,
+            "source": item.alert.source,
+        },
+    )
+    append(tx, incident.id, entry=entry, actor=actor, at=now)
+    _touch(result, incident.id)
+    if tx.alerts.count_firing(incident.id) == 0:
+        _settle(tx, incident, config.routing.on_resolved, actor=actor, now=now)
+
+
+def _settle(
+    tx: Tx, incident: Incident, on_resolved: OnResolved, *, actor: str, now: datetime
+) -> None:
+    """Mitigate or resolve an incident whose alerts have all resolved."""
+    action = Transition.RESOLVE if on_resolved is OnResolved.RESOLVE else Transition.MITIGATE
+    if incident.status is Status.RESOLVED or (
+        action is Transition.MITIGATE and incident.status is Status.MITIGATED
+    ):
+        return
+    updated, entry = rules.transition(incident, action, now=now, reason="all alerts resolved")
+    save_change(tx, incident, updated, entry, actor=actor, now=now)
+
+
+def _acknowledge(
+    tx: Tx,
+    item: _Planned,
+    *,
+    integration: Integration,
+    actor: str,
+    now: datetime,
+    result: IngestResult,
+) -> None:
+    stored = tx.alerts.find_open(integration=integration.name, dedup_key=item.dedup_key)
+    if stored is None or stored.incident_id is None:
+        result.unmatched += 1
+        return
+    result.acknowledged += 1
+    incident = tx.incidents.get_for_update(stored.incident_id)
+    _touch(result, incident.id)
+    if incident.status is Status.TRIGGERED:
+        updated, entry = rules.transition(
+            incident,
+            Transition.ACKNOWLEDGE,
+            now=now,
+            reason=f"acknowledged through {integration.name} ({item.dedup_key})",
+        )
+        save_change(tx, incident, updated, entry, actor=actor, now=now)
+
+
+def _note_truncation(
+    tx: Tx, planned: list[_Planned], *, actor: str, now: datetime, result: IngestResult
+) -> None:
+    truncated = max((int(p.alert.details.get("truncated_alerts") or 0) for p in planned), default=0)
+    if truncated <= 0:
+        return
+    for incident_id in result.touched:
+        entry = Entry("alerts.truncated", {"truncated_alerts": truncated})
+        append(tx, incident_id, entry=entry, actor=actor, at=now)
+
+
+def _touch(result: IngestResult, incident_id: int) -> None:
+    if incident_id not in result.touched:
+        result.touched.append(incident_id)

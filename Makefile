@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export FIRELINE_DATABASE_URL ?= sqlite:///fireline.db
 export FIRELINE_CONFIG ?= examples/fireline.yaml
 
-.PHONY: install run check test bench clean
+.PHONY: install tools run check test bench clean
 
 install: $(STAMP)
 
@@ -18,6 +18,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
+
+# Programs the tests drive for real, from Debian packages: `prometheus-alertmanager` (+ amtool) for
+# tests/support/alertmanager.py. `make test` does not need them: those tests skip and say why.
+# Root installs directly, anyone else through sudo; `apt-get update` only if the install needs it.
+# On a systemd host the package starts its own daemon on :9093/:9094; the tests start their
+# own on free ports, so the daemon this install started is stopped and disabled again.
+SUDO ?= $(if $(filter 0,$(shell id -u)),,sudo)
+APT_INSTALL = $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
+
+tools:
+	@command -v prometheus-alertmanager >/dev/null || { \
+		echo "Installing prometheus-alertmanager"; \
+		$(APT_INSTALL) prometheus-alertmanager || \
+			{ $(SUDO) apt-get update && $(APT_INSTALL) prometheus-alertmanager; } || exit 1; \
+		if [ -d /run/systemd/system ] && systemctl is-active --quiet prometheus-alertmanager; then \
+			$(SUDO) systemctl disable --now prometheus-alertmanager; \
+		fi; \
+	}
+	@prometheus-alertmanager --version 2>&1 | head -n 1
 
 run: install
 	$(BIN)/fireline db upgrade

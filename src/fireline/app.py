@@ -8,7 +8,9 @@ from fastapi import FastAPI
 
 from fireline.clock import Clock, SystemClock
 from fireline.config import Settings
+from fireline.services.configfile.loader import parse_applied
 from fireline.services.container import Container
+from fireline.services.live_config import LiveConfig
 from fireline.store import migrate
 from fireline.store.db import make_engine
 from fireline.store.uow import UnitOfWork
@@ -24,7 +26,15 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
         pool_size=settings.db_pool_size,
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
     )
-    return Container(uow=UnitOfWork(engine), clock=clock or SystemClock())
+    uow = UnitOfWork(engine)
+    clock = clock or SystemClock()
+    live = LiveConfig(
+        uow,
+        parse=parse_applied,
+        clock=clock,
+        reload_interval_s=settings.config_reload_interval_s,
+    )
+    return Container(uow=uow, clock=clock, live_config=live)
 
 
 def build_web(settings: Settings, clock: Clock | None = None) -> FastAPI:

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     auto_migrate: bool = Field(
         default=True, description="Whether `fireline serve` upgrades the database at start"
     )
+    config_reload_interval_s: float = Field(
+        default=1.0, ge=0, description="How often a server looks for a newly applied config"
+    )
     log_level: str = Field(default="info", description="debug, info, warning or error")
     db_pool_size: int = Field(default=20, ge=1, description="PostgreSQL connection pool size")
     sqlite_busy_timeout_ms: int = Field(

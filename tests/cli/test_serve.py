@@ -94,7 +94,7 @@ def test_serve_migrates_loads_the_config_and_serves_the_api(
     served: tuple[str, str], fireline: Fireline, empty_db_url: str, config: Path
 ) -> None:
     url, said = served
-    assert f"loaded 1 services from {config} (1 new)" in said
+    assert f"applied {config}: 1 services; a new revision, now live" in said
     assert "No API tokens yet. Create one in another terminal:" in said
     # The URL printed is the port really listened on, not the 0 that was asked for.
     assert httpx.get(f"{url}/readyz").json()["status"] == "ready"

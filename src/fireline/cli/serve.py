@@ -89,11 +89,12 @@ def _app(settings: Settings) -> FastAPI:
 def _load_services(app: FastAPI, path: Path) -> None:
     container = app.state.container
     try:
-        count, created = apply_services_file(container.uow, path=path, now=container.clock.now())
+        count, recorded = apply_services_file(container.uow, path=path, now=container.clock.now())
     except Invalid as error:
         fail(f"{path} was not loaded:", details=[f"{e.field}: {e.message}" for e in error.errors])
         raise typer.Exit(Exit.USAGE) from error
-    console.print(f"loaded {count} services from {path} ({created} new)")
+    state = "a new revision, now live" if recorded else "the live revision"
+    console.print(f"applied {path}: {count} services; {state}")
 
 
 def _listen(host: str, port: int) -> socket.socket:

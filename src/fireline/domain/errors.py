@@ -47,6 +47,14 @@ class Invalid(FirelineError):
         super().__init__(detail or f"invalid input: {summary}")
 
 
+class Malformed(FirelineError):
+    """The request body is not what its content type says (e.g. broken JSON)."""
+
+
+class TooLarge(FirelineError):
+    """The request body is larger than the endpoint accepts."""
+
+
 class Unauthenticated(FirelineError):
     """No credentials, or credentials that match no live token."""
 

@@ -1,60 +1,67 @@
-"""Configuration as code: load the services of `fireline.yaml` into the catalog.
+"""Configuration as code: apply `fireline.yaml`, recording which revision is live.
 
-This is the first slice of `fireline apply`; routing, integrations and schedules join it later.
+Applying stores the file's text and revision (its Git commit, or a content hash) and upserts
+the services it declares. Every running server switches to the newest revision within
+`FIRELINE_CONFIG_RELOAD_INTERVAL_S`, without a restart.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-import yaml
-
+from fireline.domain.configuration import Configuration
 from fireline.domain.errors import FieldError, Invalid
-from fireline.domain.service import Service, make_service
 from fireline.services.catalog import put_services
+from fireline.services.config_store import record_revision
+from fireline.services.configfile import ConfigUnreadable, load_config
 from fireline.store.uow import UnitOfWork
 
 
-def read_services(path: Path) -> list[Service]:
-    """Parse the `services:` list of a config file, reporting every bad field with its path."""
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What applying a file did."""
+
+    configuration: Configuration
+    revision_id: int
+    new_revision: bool
+
+
+def apply_configuration(uow: UnitOfWork, *, configuration: Configuration, now: datetime) -> int:
+    """Create or replace the services of `configuration` in the catalog; return how many are new."""
+    return put_services(uow, services=list(configuration.services), now=now)
+
+
+def apply_file(
+    uow: UnitOfWork, *, path: Path, configuration: Configuration, applied_by: str, now: datetime
+) -> Applied:
+    """Record an already checked `configuration` read from `path` as the live revision."""
+    content = path.read_text(encoding="utf-8")
+    revision_id, new = record_revision(
+        uow,
+        configuration=configuration,
+        content=content,
+        source=str(path),
+        applied_by=applied_by,
+        now=now,
+    )
+    return Applied(configuration, revision_id, new)
+
+
+def apply_services_file(
+    uow: UnitOfWork, *, path: Path, now: datetime, applied_by: str = "fireline serve"
+) -> tuple[int, int]:
+    """Check and apply `path`; return (services, revisions recorded: 1 if new, else 0).
+
+    Raise Invalid naming every problem (ConfigInvalid, with lines) when the file is bad or
+    cannot be read.
+    """
     try:
-        document: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise Invalid([FieldError(str(path), f"is not valid YAML: {error}")]) from error
-    if not isinstance(document, dict):
-        raise Invalid([FieldError(str(path), "must be a mapping at the top level")])
-    entries = document.get("services") or []
-    if not isinstance(entries, list):
-        raise Invalid([FieldError("services", "must be a list")])
-    found: list[Service] = []
-    errors: list[FieldError] = []
-    for index, entry in enumerate(entries):
-        where = f"services[{index}]"
-        if not isinstance(entry, dict):
-            errors.append(FieldError(where, "must be a mapping"))
-            continue
-        try:
-            found.append(
-                make_service(
-                    name=str(entry.get("name", "")),
-                    team=str(entry.get("team", "")),
-                    tier=int(entry.get("tier", 0)),
-                    regions=[str(r) for r in entry.get("regions") or []],
-                    description=str(entry.get("description", "")),
-                )
-            )
-        except Invalid as invalid:
-            errors.extend(FieldError(f"{where}.{e.field}", e.message) for e in invalid.errors)
-        except (TypeError, ValueError) as error:
-            errors.append(FieldError(where, str(error)))
-    if errors:
-        raise Invalid(errors, detail=f"{path} has {len(errors)} problem(s)")
-    return found
-
-
-def apply_services_file(uow: UnitOfWork, *, path: Path, now: Any) -> tuple[int, int]:
-    """Load the services of `path` into the catalog; return (services, newly created)."""
-    services = read_services(path)
-    created = put_services(uow, services=services, now=now)
-    return len(services), created
+        configuration = load_config(path)
+    except ConfigUnreadable as error:
+        raise Invalid([FieldError(str(path), error.detail)], detail=error.detail) from error
+    applied = apply_file(
+        uow, path=path, configuration=configuration, applied_by=applied_by, now=now
+    )
+    return len(configuration.services), int(applied.new_revision)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from fireline.services.container import Container
+from fireline.services.live_config import LiveConfig
 from fireline.web.metrics import Metrics
 
 
@@ -12,6 +13,12 @@ def container_of(request: Request) -> Container:
     """Return the use-case container of the app serving `request`."""
     container: Container = request.app.state.container
     return container
+
+
+def live_config_of(request: Request) -> LiveConfig:
+    """Return the live configuration of the app serving `request`."""
+    live: LiveConfig = request.app.state.container.live_config
+    return live
 
 
 def metrics_of(request: Request) -> Metrics:

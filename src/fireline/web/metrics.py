@@ -34,6 +34,12 @@ class Metrics:
             registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
+        self.intake = Counter(
+            "fireline_alerts_received",
+            "Alerts received, by integration kind and outcome",
+            ["kind", "outcome"],
+            registry=self.registry,
+        )
         self.denials = Counter(
             "fireline_auth_denials",
             "Requests refused for missing, bad or too weak tokens",

@@ -1,0 +1,168 @@
+"""Alert intake over HTTP: Alertmanager, Grafana, PagerDuty Events v2 and Fireline's own JSON.
+
+The integration key authenticates. A 2xx answer is sent only after the batch is committed;
+if the database cannot be reached the answer is 503, which every sender retries. Bad bodies
+are 400 naming each field (PagerDuty-shaped on /v2/enqueue); an unknown key is 404; a body
+over 1 MiB is 413.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse
+
+from fireline.domain.alerts.alert import AlertIn
+from fireline.domain.configuration import Integration, IntegrationKind
+from fireline.domain.errors import Invalid, Malformed, NotFound, TooLarge, Unauthenticated
+from fireline.domain.incidents.ref import format_ref
+from fireline.integrations.alertmanager import intake as alertmanager
+from fireline.integrations.generic import intake as generic
+from fireline.integrations.grafana import intake as grafana
+from fireline.integrations.pagerduty import intake as pagerduty
+from fireline.services.ingest import IngestResult, ingest_alerts
+from fireline.web.deps import container_of, live_config_of, metrics_of
+from fireline.web.errors import problem
+
+log = logging.getLogger("fireline.intake")
+
+MAX_BODY = 1024 * 1024
+UNRECOGNIZED = {
+    "status": "Unrecognized object",
+    "message": "Event object format is unrecognized",
+    "errors": ["JSON parse error"],
+}
+Parser = Callable[..., list[AlertIn]]
+
+router = APIRouter(tags=["intake"])
+
+
+async def _body(request: Request) -> Any:
+    """Read at most MAX_BODY bytes and decode them as JSON."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY:
+        raise TooLarge(f"the body is {declared} bytes; the limit is {MAX_BODY}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise TooLarge(f"the body is over the {MAX_BODY}-byte limit")
+        chunks.append(chunk)
+    try:
+        return orjson.loads(b"".join(chunks))
+    except orjson.JSONDecodeError as error:
+        raise Malformed(f"the body is not valid JSON: {error}") from error
+
+
+def _integration(request: Request, key: str, kind: IntegrationKind) -> Integration:
+    config = live_config_of(request).current()
+    found = config.integration_by_key(key) if config is not None else None
+    if found is None or found.kind is not kind:
+        metrics_of(request).intake.labels(kind.value, "unknown-key").inc()
+        raise NotFound(f"no {kind.value} integration has that key")
+    return found
+
+
+async def _ingest(
+    request: Request, integration: Integration, alerts: list[AlertIn]
+) -> IngestResult:
+    container = container_of(request)
+    config = live_config_of(request).current()
+    assert config is not None
+    result = await run_in_threadpool(
+        ingest_alerts,
+        container.uow,
+        config=config,
+        integration=integration,
+        alerts=alerts,
+        now=container.clock.now(),
+    )
+    for text in result.problems:
+        log.warning("integration %s: %s", integration.name, text)
+    metrics_of(request).intake.labels(integration.kind.value, "accepted").inc(len(alerts))
+    return result
+
+
+def _summary(result: IngestResult) -> dict[str, Any]:
+    return {
+        "status": "ok",
+        "alerts": result.accepted,
+        "new": result.new,
+        "repeats": result.repeats,
+        "resolved": result.resolved,
+        "acknowledged": result.acknowledged,
+        "unmatched": result.unmatched,
+        "incidents": [format_ref(i) for i in result.touched],
+        "opened": [format_ref(i) for i in result.opened],
+        "problems": result.problems,
+    }
+
+
+def _bad_request(request: Request, invalid: Invalid) -> JSONResponse:
+    errors = [{"field": e.field, "message": e.message} for e in invalid.errors]
+    return problem(
+        request, status=400, slug="invalid", title="Invalid", detail=invalid.detail, errors=errors
+    )
+
+
+async def _receive(
+    request: Request, key: str, kind: IntegrationKind, parse: Parser
+) -> JSONResponse:
+    integration = _integration(request, key, kind)
+    payload = await _body(request)
+    received_at: datetime = container_of(request).clock.now()
+    try:
+        alerts = parse(payload, received_at=received_at)
+    except Invalid as invalid:
+        metrics_of(request).intake.labels(kind.value, "invalid").inc()
+        return _bad_request(request, invalid)
+    result = await _ingest(request, integration, alerts)
+    return JSONResponse(_summary(result), status_code=200)
+
+
+@router.post("/integrations/alertmanager/{key}")
+async def alertmanager_webhook(key: str, request: Request) -> JSONResponse:
+    """Receive an Alertmanager webhook notification (payload version 4)."""
+    return await _receive(request, key, IntegrationKind.ALERTMANAGER, alertmanager.parse)
+
+
+@router.post("/integrations/grafana/{key}")
+async def grafana_webhook(key: str, request: Request) -> JSONResponse:
+    """Receive a Grafana unified-alerting webhook notification."""
+    return await _receive(request, key, IntegrationKind.GRAFANA, grafana.parse)
+
+
+@router.post("/api/v1/alerts")
+async def generic_alerts(request: Request) -> JSONResponse:
+    """Receive one alert or a batch of up to 1,000 (Authorization: Bearer <integration key>)."""
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not key:
+        raise Unauthenticated("send the integration key as 'Authorization: Bearer <key>'")
+    return await _receive(request, key.strip(), IntegrationKind.GENERIC, generic.parse)
+
+
+@router.post("/v2/enqueue", status_code=202)
+async def pagerduty_enqueue(request: Request) -> JSONResponse:
+    """Receive a PagerDuty Events API v2 event; answers are shaped like PagerDuty's."""
+    try:
+        payload = await _body(request)
+        integration = _integration(
+            request, pagerduty.routing_key(payload), IntegrationKind.PAGERDUTY
+        )
+        alerts = pagerduty.parse(payload, received_at=container_of(request).clock.now())
+    except Malformed:
+        return JSONResponse(UNRECOGNIZED, status_code=400)
+    except Invalid as invalid:
+        metrics_of(request).intake.labels("pagerduty", "invalid").inc()
+        body = pagerduty.invalid_body(pagerduty.error_strings(invalid))
+        return JSONResponse(body, status_code=400)
+    except NotFound as unknown:
+        return JSONResponse(pagerduty.invalid_body([unknown.detail]), status_code=404)
+    result = await _ingest(request, integration, alerts)
+    return JSONResponse(pagerduty.accepted_body(result.dedup_keys[0]), status_code=202)

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from fireline.clock import Clock, SystemClock
 from fireline.config import Settings
+from fireline.engine.loop import Engine, default_modules
 from fireline.services.configfile.loader import parse_applied
 from fireline.services.container import Container
 from fireline.services.live_config import LiveConfig
@@ -35,6 +36,11 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
         reload_interval_s=settings.config_reload_interval_s,
     )
     return Container(uow=uow, clock=clock, live_config=live)
+
+
+def build_engine(container: Container) -> Engine:
+    """Build the background engine with every module."""
+    return Engine(container, default_modules())
 
 
 def build_web(settings: Settings, clock: Clock | None = None) -> FastAPI:

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     config_reload_interval_s: float = Field(
         default=1.0, ge=0, description="How often a server looks for a newly applied config"
     )
+    engine_interval_s: float = Field(
+        default=5.0, gt=0, description="How often the engine checks heartbeats and timers"
+    )
     log_level: str = Field(default="info", description="debug, info, warning or error")
     db_pool_size: int = Field(default=20, ge=1, description="PostgreSQL connection pool size")
     sqlite_busy_timeout_ms: int = Field(

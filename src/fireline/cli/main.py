@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from fireline.cli import apply, audit, db, incident, route, serve, token
+from fireline.cli import apply, audit, db, engine, incident, route, serve, token
 
 app = typer.Typer(
     help="Fireline: incident management for the document platform.",
@@ -12,6 +12,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("serve")(serve.serve)
+app.command("engine")(engine.engine)
 app.add_typer(db.app, name="db")
 app.add_typer(token.app, name="token")
 app.add_typer(audit.app, name="audit")

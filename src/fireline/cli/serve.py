@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +16,7 @@ from fastapi import FastAPI
 from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 
-from fireline.app import build_web
+from fireline.app import build_engine, build_web
 from fireline.cli.context import shown_url
 from fireline.cli.output import Exit, console, fail
 from fireline.config import Settings
@@ -24,14 +27,21 @@ from fireline.services.tokens import list_tokens
 
 def serve(
     *,
-    host: Annotated[str | None, typer.Option(help="Address to bind [env FIRELINE_HOST]")] = None,
+    host: Annotated[str | None, typer.Option(help="Address to bind (env FIRELINE_HOST)")] = None,
     port: Annotated[
-        int | None, typer.Option(help="Port to bind, 0 for any free one [env FIRELINE_PORT]")
+        int | None, typer.Option(help="Port to bind, 0 for any free one (env FIRELINE_PORT)")
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option(exists=True, dir_okay=False, help="Config file [env FIRELINE_CONFIG]"),
+        typer.Option(exists=True, dir_okay=False, help="Config file (env FIRELINE_CONFIG)"),
     ] = None,
+    engine: Annotated[
+        bool,
+        typer.Option(
+            "--engine/--no-engine",
+            help="Also run the background engine (heartbeats) in this process",
+        ),
+    ] = True,
 ) -> None:
     """Serve the API (and apply the services of the config file, if it exists)."""
     # `is not None`: port 0 is a real choice (any free port), not "unset".
@@ -48,9 +58,31 @@ def serve(
     try:
         if settings.config.exists():
             _load_services(app, settings.config)
-        _run(app, settings)
+        with _engine_thread(app, settings, enabled=engine):
+            _run(app, settings)
     finally:
         app.state.container.uow.engine.dispose()
+
+
+@contextmanager
+def _engine_thread(app: FastAPI, settings: Settings, *, enabled: bool) -> Iterator[None]:
+    """Run the engine beside the server; SQLite mode is one process, so this is its engine."""
+    if not enabled:
+        yield
+        return
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=build_engine(app.state.container).run,
+        kwargs={"stop": stop, "interval_s": settings.engine_interval_s},
+        name="fireline-engine",
+        daemon=True,
+    )
+    worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        worker.join(timeout=settings.engine_interval_s + 5)
 
 
 def _run(app: FastAPI, settings: Settings) -> None:

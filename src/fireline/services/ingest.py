@@ -13,14 +13,16 @@ from datetime import datetime
 from typing import Any
 
 from fireline.domain.alerts.alert import AlertAction, AlertIn, label_fingerprint
-from fireline.domain.configuration import Configuration, Integration
+from fireline.domain.configuration import Configuration, Heartbeat, Integration
 from fireline.domain.errors import Conflict, TransientConflict
+from fireline.domain.heartbeat import heartbeat_for
 from fireline.domain.incidents import incident as rules
 from fireline.domain.incidents.incident import Entry, Incident, IncidentDraft
 from fireline.domain.incidents.status import Status, Transition
 from fireline.domain.routing.rules import Decision, OnResolved, route
 from fireline.domain.routing.template import TemplateProblem, render
 from fireline.domain.validation import SLUG
+from fireline.services.heartbeats import beat_in
 from fireline.services.incidents import save_change
 from fireline.services.timeline import append
 from fireline.store.uow import Tx, UnitOfWork
@@ -38,6 +40,7 @@ class IngestResult:
     repeats: int = 0
     resolved: int = 0
     acknowledged: int = 0
+    heartbeats: int = 0
     unmatched: int = 0
     opened: list[int] = field(default_factory=list)
     touched: list[int] = field(default_factory=list)
@@ -51,6 +54,7 @@ class _Planned:
     decision: Decision
     dedup_key: str
     paging_suppressed: bool
+    heartbeat: Heartbeat | None = None
 
 
 def ingest_alerts(
@@ -112,7 +116,7 @@ def _plan(
     key = _dedup_key(alert, integration, result)
     result.dedup_keys.append(key)
     suppressed = any(w.covers(decision.service, now) for w in config.maintenance)
-    return _Planned(alert, decision, key, suppressed)
+    return _Planned(alert, decision, key, suppressed, heartbeat_for(config, alert.labels))
 
 
 def _dedup_key(alert: AlertIn, integration: Integration, result: IngestResult) -> str:
@@ -143,7 +147,12 @@ def _apply(
     now: datetime,
     result: IngestResult,
 ) -> None:
-    if item.alert.action is AlertAction.FIRE:
+    if item.heartbeat is not None:
+        # Alerts that feed a heartbeat (Watchdog) keep it alive; they open no incident.
+        if item.alert.action is AlertAction.FIRE:
+            beat_in(tx, item.heartbeat, now=now)
+        result.heartbeats += 1
+    elif item.alert.action is AlertAction.FIRE:
         _fire(tx, item, integration=integration, actor=actor, now=now, result=result)
     elif item.alert.action is AlertAction.RESOLVE:
         _resolve(

@@ -13,6 +13,7 @@ from fireline.store.db import WRITE_OPTION
 from fireline.store.errors import translated
 from fireline.store.repos.alert import AlertRepo
 from fireline.store.repos.config_revision import ConfigRevisionRepo
+from fireline.store.repos.heartbeat import HeartbeatRepo
 from fireline.store.repos.incident import IncidentRepo
 from fireline.store.repos.job import JobRepo
 from fireline.store.repos.service import ServiceRepo
@@ -32,6 +33,7 @@ class Tx:
         self.tokens = TokenRepo(session)
         self.alerts = AlertRepo(session)
         self.config_revisions = ConfigRevisionRepo(session)
+        self.heartbeats = HeartbeatRepo(session)
 
 
 class UnitOfWork:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
+from fireline.domain.access.token import Principal
 from fireline.domain.alerts.alert import AlertIn
 from fireline.domain.configuration import Integration, IntegrationKind
 from fireline.domain.errors import Invalid, Malformed, NotFound, TooLarge, Unauthenticated
@@ -26,7 +27,9 @@ from fireline.integrations.alertmanager import intake as alertmanager
 from fireline.integrations.generic import intake as generic
 from fireline.integrations.grafana import intake as grafana
 from fireline.integrations.pagerduty import intake as pagerduty
+from fireline.services.heartbeats import beat
 from fireline.services.ingest import IngestResult, ingest_alerts
+from fireline.web import auth
 from fireline.web.deps import container_of, live_config_of, metrics_of
 from fireline.web.errors import problem
 
@@ -41,6 +44,7 @@ UNRECOGNIZED = {
 Parser = Callable[..., list[AlertIn]]
 
 router = APIRouter(tags=["intake"])
+Responder = Annotated[Principal, Depends(auth.responder)]
 
 
 async def _body(request: Request) -> Any:
@@ -97,6 +101,7 @@ def _summary(result: IngestResult) -> dict[str, Any]:
         "repeats": result.repeats,
         "resolved": result.resolved,
         "acknowledged": result.acknowledged,
+        "heartbeats": result.heartbeats,
         "unmatched": result.unmatched,
         "incidents": [format_ref(i) for i in result.touched],
         "opened": [format_ref(i) for i in result.opened],
@@ -166,3 +171,17 @@ async def pagerduty_enqueue(request: Request) -> JSONResponse:
         return JSONResponse(pagerduty.invalid_body([unknown.detail]), status_code=404)
     result = await _ingest(request, integration, alerts)
     return JSONResponse(pagerduty.accepted_body(result.dedup_keys[0]), status_code=202)
+
+
+@router.post("/api/v1/heartbeats/{name}", tags=["heartbeats"])
+async def heartbeat(name: str, request: Request, who: Responder) -> JSONResponse:
+    """Record that heartbeat `name` arrived (a token with the responder role sends it)."""
+    container = container_of(request)
+    config = live_config_of(request).current()
+    if config is None:
+        raise NotFound(f"no heartbeat named {name!r} is configured")
+    result = await run_in_threadpool(
+        beat, container.uow, config=config, name=name, now=container.clock.now()
+    )
+    recovered = format_ref(result.recovered_incident) if result.recovered_incident else None
+    return JSONResponse({"name": name, "by": who.name, "recovered": recovered})

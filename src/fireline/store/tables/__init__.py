@@ -3,6 +3,7 @@
 from fireline.store.tables.alert import AlertRow
 from fireline.store.tables.base import Base
 from fireline.store.tables.config_revision import ConfigRevisionRow
+from fireline.store.tables.heartbeat import HeartbeatRow
 from fireline.store.tables.incident import IncidentRegionRow, IncidentRow
 from fireline.store.tables.job import IncidentJobRow
 from fireline.store.tables.service import ServiceRow
@@ -12,6 +13,7 @@ from fireline.store.tables.token import ApiTokenRow
 __all__ = [
     "AlertRow",
     "ConfigRevisionRow",
+    "HeartbeatRow",
     "ApiTokenRow",
     "Base",
     "IncidentJobRow",

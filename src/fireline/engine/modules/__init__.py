@@ -1,0 +1,1 @@
+"""Engine modules, one per file, named for the work they own."""

@@ -102,3 +102,7 @@ def test_readme_walkthrough_works_as_written(
     assert '"severity":"SEV1","status":"acknowledged"' in out
     assert "INC-1 resolved: now resolved" in out
     assert re.search(r"ok.*events in 1 incident", out)
+    assert '"opened":["INC-2"]' in out
+    assert '{"status":"success","message":"Event processed","dedup_key":"uploads/eu-west-1"}' in out
+    assert "INC-3" in out
+    assert "auth-tokens" in out

@@ -8,11 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from fireline.app import build
+from fireline.config import Settings
 from fireline.services.config_store import record_revision
 from fireline.services.configfile.loader import load_config
 from fireline.services.container import Container
+from fireline.web.app import create_app
 from tests.support.api import Api
+from tests.support.fake_clock import FakeClock
 
 PAYLOADS = Path(__file__).parents[1] / "integrations"
 AM_KEY, PD_KEY, API_KEY, GRAFANA_KEY = (
@@ -269,3 +274,26 @@ def test_a_newly_applied_config_takes_effect_without_a_restart(
 
 def test_intake_before_any_config_is_a_404(api: Api) -> None:
     assert _am(api, "webhook-firing-queue-saturated").status_code == 404
+
+
+def test_intake_answers_503_when_the_database_is_unreachable() -> None:
+    container = build(
+        Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none"), FakeClock()
+    )
+    with TestClient(create_app(container)) as client:
+        response = client.post(
+            f"/integrations/alertmanager/{AM_KEY}",
+            json=_payload("alertmanager", "webhook-firing-queue-saturated"),
+        )
+        pd = client.post(
+            "/v2/enqueue",
+            json={
+                "routing_key": PD_KEY,
+                "event_action": "trigger",
+                "payload": {"summary": "s", "source": "x", "severity": "info"},
+            },
+        )
+    container.uow.engine.dispose()
+    assert response.status_code == 503
+    assert response.headers["retry-after"]
+    assert pd.status_code == 503

@@ -38,14 +38,17 @@ class LiveConfig:
         if self._checked_at is not None and now - self._checked_at < self._interval:
             return self._config
         with self._lock:
-            self._checked_at = now
+            # A failed read raises (Unavailable → 503) and leaves _checked_at alone, so the
+            # next request asks again instead of trusting a stale "nothing applied".
             with self._uow.read() as tx:
                 latest = tx.config_revisions.latest_id()
-                if latest is None or latest == self._revision_id:
-                    return self._config
-                applied = tx.config_revisions.get(latest)
-            self._config = self._parse(applied)
-            self._revision_id = latest
+                applied = None
+                if latest is not None and latest != self._revision_id:
+                    applied = tx.config_revisions.get(latest)
+            if applied is not None:
+                self._config = self._parse(applied)
+                self._revision_id = latest
+            self._checked_at = now
             return self._config
 
     def refresh(self) -> Configuration | None:

@@ -297,3 +297,17 @@ def test_intake_answers_503_when_the_database_is_unreachable() -> None:
     assert response.status_code == 503
     assert response.headers["retry-after"]
     assert pd.status_code == 503
+
+
+@pytest.mark.usefixtures("configured")
+def test_an_incident_lists_its_alerts_with_counts(api: Api) -> None:
+    ref = _am(api, "webhook-firing-extraction-error-rate-high-2-alerts").json()["opened"][0]
+    _am(api, "webhook-firing-extraction-error-rate-high-1-firing-1-resolved")
+    listed = api.ok("GET", f"/api/v1/incidents/{ref}/alerts", as_="viewer")
+    assert listed["incident"] == ref
+    assert [(a["status"], a["occurrences"]) for a in listed["items"]] == [
+        ("firing", 2),
+        ("resolved", 1),
+    ]
+    assert listed["items"][0]["labels"]["alertname"] == "ExtractionErrorRateHigh"
+    assert listed["items"][0]["source"] == "alertmanager"

@@ -14,7 +14,10 @@ from fireline.domain.incidents.status import Transition
 from fireline.domain.incidents.timeline import ChainHead, TimelineEvent
 from fireline.domain.page import Page, check_limit
 from fireline.services.timeline import append, seal
+from fireline.store.repos.alert import AlertView
 from fireline.store.uow import Tx, UnitOfWork
+
+MAX_ALERT_PAGE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,3 +163,11 @@ def count_by_status(uow: UnitOfWork) -> dict[str, int]:
     """Return how many incidents stand in each status."""
     with uow.read() as tx:
         return tx.incidents.count_by_status()
+
+
+def incident_alerts(uow: UnitOfWork, *, incident_id: int, limit: int) -> list[AlertView]:
+    """Return the alerts attached to an incident, firing first."""
+    check_limit(limit, maximum=MAX_ALERT_PAGE)
+    with uow.read() as tx:
+        tx.incidents.get(incident_id)
+        return tx.alerts.list_for_incident(incident_id, limit=limit)

@@ -280,3 +280,30 @@ class TokenIssued(TokenRead):
     """A new token with its secret: shown this once, never again."""
 
     secret: str
+
+
+class AlertRead(BaseModel):
+    """An alert attached to an incident."""
+
+    id: int
+    integration: str
+    dedup_key: str
+    status: str
+    source: str
+    summary: str
+    severity: str | None
+    labels: dict[str, Any]
+    annotations: dict[str, Any]
+    generator_url: str | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    occurrences: int
+
+
+class IncidentAlerts(BaseModel):
+    """The alerts of one incident, firing first."""
+
+    incident: str
+    items: list[AlertRead]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,6 +29,27 @@ class StoredAlert:
     def new(self) -> bool:
         """Tell whether this was the alert's first occurrence."""
         return self.occurrences == 1
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    """A stored alert, as responders see it."""
+
+    id: int
+    integration: str
+    dedup_key: str
+    status: str
+    source: str
+    summary: str
+    severity: str | None
+    labels: dict[str, Any]
+    annotations: dict[str, Any]
+    generator_url: str | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    occurrences: int
 
 
 class AlertRepo:
@@ -114,6 +136,35 @@ class AlertRepo:
             )
         ).first()
         return None if row is None else StoredAlert(row[0], row[1], row[2])
+
+    def list_for_incident(self, incident_id: int, *, limit: int) -> list[AlertView]:
+        """Return the incident's alerts, firing first, then newest first."""
+        rows = self._session.scalars(
+            select(AlertRow)
+            .where(AlertRow.incident_id == incident_id)
+            .order_by(AlertRow.status, AlertRow.id.desc())
+            .limit(limit)
+        )
+        return [
+            AlertView(
+                r.id,
+                r.integration,
+                r.dedup_key,
+                r.status,
+                r.source,
+                r.summary,
+                r.severity,
+                r.labels,
+                r.annotations,
+                r.generator_url,
+                r.starts_at,
+                r.ends_at,
+                r.first_seen_at,
+                r.last_seen_at,
+                r.occurrences,
+            )
+            for r in rows
+        ]
 
     def count_firing(self, incident_id: int) -> int:
         """Return how many of the incident's alerts are still firing."""

@@ -16,7 +16,9 @@ from fireline.web import auth
 from fireline.web.deps import container_of
 from fireline.web.schemas import (
     API,
+    AlertRead,
     EventRead,
+    IncidentAlerts,
     IncidentCreate,
     IncidentPage,
     IncidentPatch,
@@ -185,4 +187,20 @@ def timeline(
         incident=f"INC-{incident_id}",
         items=[EventRead.of(e) for e in page.items],
         next_after_seq=next_seq,
+    )
+
+
+@router.get("/{ref}/alerts", response_model=IncidentAlerts)
+def alerts(
+    ref: str,
+    request: Request,
+    _who: Viewer,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> IncidentAlerts:
+    """List the alerts attached to the incident (firing first), with occurrence counts."""
+    incident_id = parse_ref(ref)
+    found = use.incident_alerts(container_of(request).uow, incident_id=incident_id, limit=limit)
+    return IncidentAlerts(
+        incident=f"INC-{incident_id}",
+        items=[AlertRead.model_validate(a, from_attributes=True) for a in found],
     )

@@ -105,6 +105,8 @@ def test_alertmanager_firing_then_resolved_opens_and_resolves_the_incident(
         "SEV1",
         "triggered",
     )
+    assert opened["runbook_url"] == "runbooks/queue-saturation.md"
+    assert opened["group_key"] == "job-queue/QueueSaturated/eu-west"
     timeline = api.ok("GET", f"/api/v1/incidents/{ref}/timeline", as_="viewer")["items"]
     assert timeline[0]["data"]["runbook"] == "runbooks/queue-saturation.md"
     assert timeline[1]["data"]["source"] == "alertmanager"

@@ -113,6 +113,8 @@ class IncidentRead(BaseModel):
     mitigated_at: datetime | None
     resolved_at: datetime | None
     reopened_at: datetime | None
+    runbook_url: str | None = Field(description="The runbook routing linked, if any")
+    group_key: str | None = Field(description="Alerts with this group key attach here")
     links: dict[str, str]
 
     @classmethod
@@ -136,6 +138,8 @@ class IncidentRead(BaseModel):
             mitigated_at=incident.mitigated_at,
             resolved_at=incident.resolved_at,
             reopened_at=incident.reopened_at,
+            runbook_url=incident.runbook_url,
+            group_key=incident.group_key,
             links={"self": base, "timeline": f"{base}/timeline", "jobs": f"{base}/jobs"},
         )
 

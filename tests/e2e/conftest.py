@@ -13,27 +13,15 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
-from fireline.services.config_store import record_revision
-from fireline.services.configfile.loader import load_config
 from fireline.services.container import Container
 from tests.e2e.live import CONFIG, Fireline, IntakeLog, IntakeWatch, open_fireline
+from tests.support.configs import apply_config
 
 
 @pytest.fixture
 def configured(container: Container, tmp_path: Path) -> Container:
     """The container with `CONFIG` applied and live."""
-    path = tmp_path / "fireline.yaml"
-    path.write_text(CONFIG, encoding="utf-8")
-    record_revision(
-        container.uow,
-        configuration=load_config(path),
-        content=CONFIG,
-        source=str(path),
-        applied_by="test",
-        now=container.clock.now(),
-    )
-    container.live_config.refresh()
-    return container
+    return apply_config(container, CONFIG, tmp_path)
 
 
 @pytest.fixture

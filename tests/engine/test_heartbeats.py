@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 
 from fireline.app import build_engine
-from fireline.services.config_store import record_revision
-from fireline.services.configfile.loader import load_config
 from fireline.services.container import Container
 from fireline.services.timeline import read_timeline
 from tests.support.api import Api
+from tests.support.configs import apply_config
 from tests.support.fake_clock import FakeClock
 
 AM_KEY = "am-heartbeat-key-01"
@@ -55,18 +54,7 @@ WATCHDOG = {
 @pytest.fixture
 def configured(container: Container, tmp_path: Path) -> Container:
     """The container with a five-minute Watchdog heartbeat configured."""
-    path = tmp_path / "fireline.yaml"
-    path.write_text(CONFIG)
-    record_revision(
-        container.uow,
-        configuration=load_config(path),
-        content=CONFIG,
-        source=str(path),
-        applied_by="test",
-        now=container.clock.now(),
-    )
-    container.live_config.refresh()
-    return container
+    return apply_config(container, CONFIG, tmp_path)
 
 
 def _open_incidents(api: Api) -> list[dict[str, object]]:

@@ -17,6 +17,7 @@ from fireline.services.configfile.loader import load_config
 from fireline.services.container import Container
 from fireline.web.app import create_app
 from tests.support.api import Api
+from tests.support.configs import apply_config
 from tests.support.fake_clock import FakeClock
 
 PAYLOADS = Path(__file__).parents[1] / "integrations"
@@ -58,18 +59,7 @@ def _payload(kind: str, name: str) -> Any:
 @pytest.fixture
 def configured(container: Container, tmp_path: Path) -> Container:
     """The container with the test configuration applied and live."""
-    path = tmp_path / "fireline.yaml"
-    path.write_text(CONFIG)
-    record_revision(
-        container.uow,
-        configuration=load_config(path),
-        content=CONFIG,
-        source=str(path),
-        applied_by="test",
-        now=container.clock.now(),
-    )
-    container.live_config.refresh()
-    return container
+    return apply_config(container, CONFIG, tmp_path)
 
 
 Incident = Callable[[str], dict[str, Any]]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -52,6 +53,46 @@ class AlertView:
     occurrences: int
 
 
+_UPDATED_ON_REPEAT = (
+    "status",
+    "fingerprint",
+    "source",
+    "summary",
+    "severity",
+    "labels",
+    "annotations",
+    "details",
+    "generator_url",
+    "ends_at",
+    "last_seen_at",
+)
+
+
+@cache
+def _upsert(dialect: str) -> Any:
+    """Build the dedup upsert once per dialect; callers pass the values as parameters."""
+    table = AlertRow.metadata.tables[AlertRow.__tablename__]
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.integration, table.c.dedup_key],
+        # A literal, not a bound parameter: PostgreSQL must match it against the partial
+        # index even in a prepared (generic) plan.
+        index_where=text("status = 'firing'"),
+        set_={
+            **{name: insert.excluded[name] for name in _UPDATED_ON_REPEAT},
+            "occurrences": table.c.occurrences + 1,
+        },
+    ).returning(table.c.id, table.c.occurrences, table.c.incident_id)
+
+
+_ALERTS = AlertRow.metadata.tables[AlertRow.__tablename__]
+_ATTACH = (
+    update(_ALERTS)
+    .where(_ALERTS.c.id == bindparam("alert"))
+    .values(incident_id=bindparam("incident"))
+)
+
+
 class AlertRepo:
     """Alerts in one transaction."""
 
@@ -69,9 +110,9 @@ class AlertRepo:
         now: datetime,
     ) -> StoredAlert:
         """Insert a firing alert, or update and count the open one with the same key."""
-        dialect = self._session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        values = {
+        params = {
+            "integration": integration,
+            "dedup_key": dedup_key,
             "status": FIRING,
             "fingerprint": label_fingerprint(alert.labels),
             "source": alert.source,
@@ -81,34 +122,21 @@ class AlertRepo:
             "annotations": alert.annotations,
             "details": alert.details,
             "generator_url": alert.generator_url,
+            "starts_at": alert.starts_at,
             "ends_at": alert.ends_at,
+            "first_seen_at": now,
             "last_seen_at": now,
+            "occurrences": 1,
+            "service": service,
+            "group_key": group_key,
         }
-        statement = insert(AlertRow).values(
-            integration=integration,
-            dedup_key=dedup_key,
-            starts_at=alert.starts_at,
-            first_seen_at=now,
-            occurrences=1,
-            service=service,
-            group_key=group_key,
-            **values,
-        )
-        upsert = statement.on_conflict_do_update(
-            index_elements=[AlertRow.integration, AlertRow.dedup_key],
-            # A literal, not a bound parameter: PostgreSQL must match it against the partial
-            # index even in a prepared (generic) plan.
-            index_where=text("status = 'firing'"),
-            set_={**values, "occurrences": AlertRow.occurrences + 1},
-        ).returning(AlertRow.id, AlertRow.occurrences, AlertRow.incident_id)
-        row = self._session.execute(upsert).one()
+        dialect = self._session.get_bind().dialect.name
+        row = self._session.connection().execute(_upsert(dialect), params).one()
         return StoredAlert(row[0], row[1], row[2])
 
     def attach(self, alert_id: int, incident_id: int) -> None:
         """Record which incident an alert belongs to."""
-        self._session.execute(
-            update(AlertRow).where(AlertRow.id == alert_id).values(incident_id=incident_id)
-        )
+        self._session.connection().execute(_ATTACH, {"alert": alert_id, "incident": incident_id})
 
     def resolve(
         self, *, integration: str, dedup_key: str, ends_at: datetime | None, now: datetime

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, insert, select, update
+from sqlalchemy import Select, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,24 @@ _MUTABLE = (
     "mitigated_at",
     "resolved_at",
     "reopened_at",
+)
+
+
+# Statements of the hot paths, built once (building them per call cost more than running them).
+_INCIDENTS = IncidentRow.metadata.tables[IncidentRow.__tablename__]
+_WITH_SERVICE = select(IncidentRow, ServiceRow.name).join(
+    ServiceRow, ServiceRow.id == IncidentRow.service_id
+)
+_GET = _WITH_SERVICE.where(IncidentRow.id == bindparam("iid"))
+_GET_LOCKED = _GET.with_for_update(of=IncidentRow)
+_OPEN_BY_GROUP = _WITH_SERVICE.where(
+    IncidentRow.group_key == bindparam("group_key"),
+    IncidentRow.status != Status.RESOLVED.value,
+).with_for_update(of=IncidentRow)
+_SET_HEAD = (
+    update(_INCIDENTS)
+    .where(_INCIDENTS.c.id == bindparam("iid"))
+    .values(timeline_seq=bindparam("head_seq"), timeline_head=bindparam("head_hash"))
 )
 
 
@@ -140,14 +158,8 @@ class IncidentRepo:
         return self._get(incident_id, lock=True)
 
     def _get(self, incident_id: int, *, lock: bool) -> Incident:
-        stmt = (
-            select(IncidentRow, ServiceRow.name)
-            .join(ServiceRow, ServiceRow.id == IncidentRow.service_id)
-            .where(IncidentRow.id == incident_id)
-        )
-        if lock:
-            stmt = stmt.with_for_update(of=IncidentRow)
-        found = self._session.execute(stmt).first()
+        stmt = _GET_LOCKED if lock else _GET
+        found = self._session.execute(stmt, {"iid": incident_id}).first()
         if found is None:
             raise NotFound(f"no incident {format_ref(incident_id)}")
         row = found[0]
@@ -156,13 +168,12 @@ class IncidentRepo:
 
     def find_open_by_group_key_for_update(self, group_key: str) -> Incident | None:
         """Return the unresolved incident that alerts with `group_key` attach to, locked."""
-        found = self._session.execute(
-            select(IncidentRow.id).where(
-                IncidentRow.group_key == group_key,
-                IncidentRow.status != Status.RESOLVED.value,
-            )
-        ).first()
-        return None if found is None else self.get_for_update(found[0])
+        found = self._session.execute(_OPEN_BY_GROUP, {"group_key": group_key}).first()
+        if found is None:
+            return None
+        row = found[0]
+        self._heads[row.id] = ChainHead(row.timeline_seq, row.timeline_head)
+        return _to_incident(row, found[1])
 
     def exists(self, incident_id: int) -> bool:
         """Tell whether the incident exists."""
@@ -215,11 +226,8 @@ class IncidentRepo:
     def set_head(self, incident_id: int, head: ChainHead) -> None:
         """Record a new tip of the incident's timeline chain."""
         self._heads[incident_id] = head
-        self._session.execute(
-            update(IncidentRow)
-            .where(IncidentRow.id == incident_id)
-            .values(timeline_seq=head.seq, timeline_head=head.hash)
-            .execution_options(synchronize_session=False)
+        self._session.connection().execute(
+            _SET_HEAD, {"iid": incident_id, "head_seq": head.seq, "head_hash": head.hash}
         )
 
     def heads(self, incident_id: int | None = None) -> dict[int, ChainHead]:

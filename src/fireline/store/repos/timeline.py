@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session
 from fireline.domain.incidents.timeline import TimelineEvent
 from fireline.store.tables import TimelineEventRow
 
+# Built once: compiling a fresh INSERT for every event cost more than running it.
+_INSERT = insert(TimelineEventRow.metadata.tables[TimelineEventRow.__tablename__])
+
 
 def _to_event(row: TimelineEventRow) -> TimelineEvent:
     return TimelineEvent(
@@ -25,17 +28,18 @@ class TimelineRepo:
 
     def add(self, event: TimelineEvent) -> None:
         """Append one sealed event."""
-        self._session.execute(
-            insert(TimelineEventRow).values(
-                incident_id=event.incident_id,
-                seq=event.seq,
-                at=event.at,
-                actor=event.actor,
-                kind=event.kind,
-                data=event.data,
-                prev_hash=event.prev_hash,
-                hash=event.hash,
-            )
+        self._session.connection().execute(
+            _INSERT,
+            {
+                "incident_id": event.incident_id,
+                "seq": event.seq,
+                "at": event.at,
+                "actor": event.actor,
+                "kind": event.kind,
+                "data": event.data,
+                "prev_hash": event.prev_hash,
+                "hash": event.hash,
+            },
         )
 
     def list_(

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export FIRELINE_DATABASE_URL ?= sqlite:///fireline.db
 export FIRELINE_CONFIG ?= examples/fireline.yaml
 
-.PHONY: install tools run check test bench clean
+.PHONY: install tools run check test bench bench-intake clean
 
 install: $(STAMP)
 
@@ -53,6 +53,10 @@ test: check
 
 bench: install
 	$(BIN)/python bench/incidents.py --spawn sqlite --spawn postgres
+
+# Alert intake beside a real Alertmanager (`make tools` installs it; without it that part is skipped).
+bench-intake: install
+	$(BIN)/python bench/intake.py --spawn sqlite --spawn postgres
 
 clean:
 	rm -rf $(VENV) fireline.db fireline.db-wal fireline.db-shm .pytest_cache .mypy_cache .ruff_cache

@@ -15,19 +15,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
-import platform
-import secrets
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -35,10 +29,22 @@ from typing import Any
 
 import httpx
 import psycopg
-from psycopg import sql
-from rich.console import Console
 from rich.table import Table
-from sqlalchemy.engine import make_url
+
+from harness import (
+    DEFAULT_POSTGRES_URL,
+    BenchError,
+    console,
+    figure,
+    fresh_database,
+    interrupt,
+    load_baseline,
+    percentile,
+    spawned_server,
+    store_baseline,
+    unreachable,
+    warn_if_busy,
+)
 
 KINDS = ("create", "acknowledge", "note", "mitigate", "resolve")
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
@@ -46,7 +52,6 @@ REGIONS = ("eu-west-1", "us-east-1")
 SERVICE = "bench"
 INCIDENTS = "/api/v1/incidents"
 BASELINE_PATH = Path(__file__).resolve().parent / "baseline.json"
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CONFIG_YAML = f"""\
 services:
   - name: {SERVICE}
@@ -55,19 +60,7 @@ services:
     regions: [{", ".join(REGIONS)}]
     description: Target of bench/incidents.py.
 """
-READY_TIMEOUT_S = 30.0
-POLL_INTERVAL_S = 0.05
-STOP_TIMEOUT_S = 10.0
 REQUEST_TIMEOUT_S = 60.0
-LOG_TAIL_CHARS = 2000
-BUSY_WINDOW_S = 0.5
-BUSY_FRACTION = 0.2
-
-console = Console(width=None if sys.stdout.isatty() else 120)
-
-
-class BenchError(Exception):
-    """The benchmark could not run (bad setup, server failed to start, ...)."""
 
 
 @dataclass
@@ -201,14 +194,6 @@ def drive(url: str, token: str, *, count: int, concurrency: int) -> tuple[Record
 # --- statistics -----------------------------------------------------------------------------
 
 
-def percentile(ordered: list[float], fraction: float) -> float:
-    """Return the nearest-rank percentile of an ascending list (0.0 when it is empty)."""
-    if not ordered:
-        return 0.0
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[rank - 1]
-
-
 def summarize(latencies: list[float], errors: int, wall_s: float) -> Stats:
     """Reduce latencies (seconds) to throughput and percentiles (milliseconds)."""
     ordered = sorted(latencies)
@@ -247,124 +232,6 @@ def measure(database: str, url: str, token: str, *, count: int, concurrency: int
 # --- a server of our own --------------------------------------------------------------------
 
 
-def fireline_exe() -> Path:
-    """Return the `fireline` command installed next to this Python."""
-    exe = Path(sys.executable).parent / "fireline"
-    if not exe.exists():
-        raise BenchError(f"no {exe}: run the benchmark with the virtualenv's python")
-    return exe
-
-
-def run_cli(args: list[str], env: dict[str, str]) -> str:
-    """Run `fireline ARGS` and return its standard output."""
-    done = subprocess.run(
-        [str(fireline_exe()), *args], env=env, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise BenchError(f"fireline {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-    return done.stdout
-
-
-def free_port() -> int:
-    """Return a TCP port on loopback that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def tail(path: Path) -> str:
-    """Return the end of a log file."""
-    return path.read_text(encoding="utf-8", errors="replace")[-LOG_TAIL_CHARS:]
-
-
-def wait_ready(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll GET /readyz until it answers 200, the server dies, or the deadline passes."""
-    deadline = time.perf_counter() + READY_TIMEOUT_S
-    with httpx.Client(base_url=url, timeout=2.0) as client:
-        while time.perf_counter() < deadline:
-            if server.poll() is not None:
-                raise BenchError(f"the server exited with {server.returncode}:\n{tail(log)}")
-            with contextlib.suppress(httpx.HTTPError):
-                if client.get("/readyz").status_code == 200:
-                    return
-            time.sleep(POLL_INTERVAL_S)
-    raise BenchError(f"the server was not ready within {READY_TIMEOUT_S:.0f} s:\n{tail(log)}")
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    """Ask the server to stop, and kill it if it does not."""
-    if server.poll() is not None:
-        return
-    server.terminate()
-    try:
-        server.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
-def server_env(database_url: str, workdir: Path) -> dict[str, str]:
-    """Return the environment of the spawned commands: our database, config and log level."""
-    config = workdir / "fireline.yaml"
-    config.write_text(CONFIG_YAML, encoding="utf-8")
-    return {
-        **os.environ,
-        "FIRELINE_DATABASE_URL": database_url,
-        "FIRELINE_CONFIG": str(config),
-        "FIRELINE_LOG_LEVEL": "warning",
-    }
-
-
-@contextlib.contextmanager
-def spawned_server(database_url: str, workdir: Path) -> Iterator[tuple[str, str]]:
-    """Migrate, create an admin token, serve; yield (base URL, token); stop the server."""
-    env = server_env(database_url, workdir)
-    run_cli(["db", "upgrade"], env)
-    issued = run_cli(["token", "create", "--name", "bench", "--role", "admin", "--json"], env)
-    token = str(json.loads(issued)["secret"])
-    port = free_port()
-    log = workdir / "server.log"
-    command = [str(fireline_exe()), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as sink:
-        server = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_ready(url, server, log)
-        yield url, token
-    finally:
-        stop(server)
-
-
-def pg_execute(url: str, statement: sql.Composed) -> None:
-    """Run one statement in autocommit on the server of a SQLAlchemy PostgreSQL URL."""
-    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as connection:
-        connection.execute(statement)
-
-
-@contextlib.contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    """Create a fresh database next to `admin_url`; yield its URL; drop it afterwards."""
-    name = f"fireline_bench_{secrets.token_hex(6)}"
-    pg_execute(admin_url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        pg_execute(admin_url, drop)
-
-
-@contextlib.contextmanager
-def fresh_database(database: str, workdir: Path, postgres_url: str) -> Iterator[str]:
-    """Yield the URL of a new, empty database of the given kind."""
-    if database == "sqlite":
-        yield f"sqlite:///{workdir / 'bench.db'}"
-        return
-    with postgres_database(postgres_url) as url:
-        yield url
-
-
 def run_spawned(database: str, args: argparse.Namespace) -> Result | str:
     """Benchmark a server of our own on a fresh `database`; return a reason if skipped."""
     with contextlib.ExitStack() as stack:
@@ -372,23 +239,14 @@ def run_spawned(database: str, args: argparse.Namespace) -> Result | str:
         try:
             url = stack.enter_context(fresh_database(database, workdir, args.postgres_url))
         except psycopg.Error as error:
-            reason = " ".join(str(error).split())
-            return f"PostgreSQL at {args.postgres_url} is unreachable: {reason}"
+            return unreachable(args.postgres_url, error)
         console.print(f"[bold]{database}[/]: starting a server on a fresh database…")
-        server, token = stack.enter_context(spawned_server(url, workdir))
+        server, token = stack.enter_context(spawned_server(url, workdir, CONFIG_YAML))
         result = measure(database, server, token, count=args.count, concurrency=args.concurrency)
     return result
 
 
 # --- the baseline and the report ------------------------------------------------------------
-
-
-def load_baseline(path: Path) -> dict[str, Any]:
-    """Return the baseline figures per database ({} when there is no file)."""
-    if not path.exists():
-        return {}
-    databases: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))["databases"]
-    return databases
 
 
 def baseline_entry(result: Result) -> dict[str, Any]:
@@ -410,24 +268,11 @@ def baseline_entry(result: Result) -> dict[str, Any]:
 
 def write_baseline(path: Path, results: list[Result]) -> None:
     """Store the figures of `results` as the baseline, keeping other databases' entries."""
-    databases = load_baseline(path)
-    databases.update({r.database: baseline_entry(r) for r in results})
-    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
-    document = {
-        "about": "Reference figures of bench/incidents.py; rewrite with --write-baseline.",
-        "machine": machine,
-        "databases": dict(sorted(databases.items())),
-    }
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    console.print(f"baseline written to {path}")
-
-
-def figure(value: float, reference: float | None, digits: int) -> str:
-    """Format a figure, followed by its ratio to the baseline when there is one."""
-    text = f"{value:,.{digits}f}"
-    if reference:
-        text += f" [dim]({value / reference:.2f}×)[/]"
-    return text
+    store_baseline(
+        path,
+        "Reference figures of bench/incidents.py; rewrite with --write-baseline.",
+        {r.database: baseline_entry(r) for r in results},
+    )
 
 
 def table_of(result: Result, baseline: dict[str, Any] | None) -> Table:
@@ -524,32 +369,6 @@ def collect(
         report(outcome, baseline.get(database), args.baseline)
         results.append(outcome)
     return results, skipped
-
-
-def cpu_sample() -> tuple[int, int]:
-    """Return (idle, total) CPU time so far from /proc/stat."""
-    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return ticks[3] + ticks[4], sum(ticks)
-
-
-def warn_if_busy() -> float | None:
-    """Warn when other work keeps the CPUs busy; return the busy fraction (None off Linux)."""
-    if not Path("/proc/stat").exists():
-        return None
-    idle_before, total_before = cpu_sample()
-    time.sleep(BUSY_WINDOW_S)
-    idle_after, total_after = cpu_sample()
-    busy = 1 - (idle_after - idle_before) / max(1, total_after - total_before)
-    if busy > BUSY_FRACTION:
-        console.print(
-            f"[yellow]other processes keep the CPUs {busy:.0%} busy: figures will be noisy[/]"
-        )
-    return busy
-
-
-def interrupt(signum: int, _frame: object) -> None:
-    """Turn SIGTERM into KeyboardInterrupt, so that servers and databases are cleaned up."""
-    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from fireline.domain.configuration import Configuration
 from fireline.domain.errors import FieldError, Invalid
-from fireline.services.catalog import put_services
 from fireline.services.config_store import record_revision
 from fireline.services.configfile import ConfigUnreadable, load_config
 from fireline.store.uow import UnitOfWork
@@ -26,11 +25,6 @@ class Applied:
     configuration: Configuration
     revision_id: int
     new_revision: bool
-
-
-def apply_configuration(uow: UnitOfWork, *, configuration: Configuration, now: datetime) -> int:
-    """Create or replace the services of `configuration` in the catalog; return how many are new."""
-    return put_services(uow, services=list(configuration.services), now=now)
 
 
 def apply_file(

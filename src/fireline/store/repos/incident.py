@@ -175,11 +175,6 @@ class IncidentRepo:
         self._heads[row.id] = ChainHead(row.timeline_seq, row.timeline_head)
         return _to_incident(row, found[1])
 
-    def exists(self, incident_id: int) -> bool:
-        """Tell whether the incident exists."""
-        stmt = select(exists().where(IncidentRow.id == incident_id))
-        return bool(self._session.scalar(stmt))
-
     def update(
         self,
         incident: Incident,

@@ -47,15 +47,6 @@ class ServiceRepo:
         rows = self._session.scalars(select(ServiceRow).order_by(ServiceRow.name))
         return [to_service(r) for r in rows]
 
-    def names_by_id(self, ids: set[int]) -> dict[int, str]:
-        """Return the names of the services with these ids."""
-        if not ids:
-            return {}
-        rows = self._session.execute(
-            select(ServiceRow.id, ServiceRow.name).where(ServiceRow.id.in_(ids))
-        )
-        return {row.id: row.name for row in rows}
-
     def ensure(self, name: str, *, now: datetime) -> int:
         """Return the id of service `name`, creating a placeholder if it is missing (race-safe)."""
         dialect = self._session.get_bind().dialect.name

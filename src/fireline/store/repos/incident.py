@@ -120,7 +120,7 @@ class IncidentRepo:
         self._session.add(row)
         self._session.flush()
         self._heads[row.id] = ChainHead()
-        self._write_regions(row.id, draft.regions)
+        self._write_regions(row.id, draft.regions, new=True)
         return _to_incident(row, draft.service)
 
     def add_grouped(
@@ -277,10 +277,13 @@ class IncidentRepo:
         )
         return {str(row[0]): int(row[1]) for row in rows}
 
-    def _write_regions(self, incident_id: int, regions: tuple[str, ...]) -> None:
-        self._session.execute(
-            delete(IncidentRegionRow).where(IncidentRegionRow.incident_id == incident_id)
-        )
+    def _write_regions(
+        self, incident_id: int, regions: tuple[str, ...], *, new: bool = False
+    ) -> None:
+        if not new:
+            self._session.execute(
+                delete(IncidentRegionRow).where(IncidentRegionRow.incident_id == incident_id)
+            )
         if regions:
             self._session.execute(
                 insert(IncidentRegionRow),

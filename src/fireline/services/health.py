@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
-
 from fireline.store import migrate
+from fireline.store.db import ping
 from fireline.store.uow import UnitOfWork
 
 
@@ -26,12 +24,9 @@ class Readiness:
 def readiness(uow: UnitOfWork) -> Readiness:
     """Check the database and the migration state."""
     checks: dict[str, str] = {}
-    try:
-        with uow.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-    except SQLAlchemyError as error:
-        checks["database"] = f"unreachable: {type(error).__name__}"
+    problem = ping(uow.engine)
+    checks["database"] = problem or "ok"
+    if problem is not None:
         checks["migrations"] = "unknown"
         return Readiness(checks)
     current, head = migrate.current_revision(uow.engine), migrate.head_revision()

@@ -57,6 +57,18 @@ class _Planned:
     heartbeat: Heartbeat | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """What every step of one batch's transaction works with."""
+
+    tx: Tx
+    config: Configuration
+    integration: Integration
+    actor: str
+    now: datetime
+    result: IngestResult
+
+
 def ingest_alerts(
     uow: UnitOfWork,
     *,
@@ -90,17 +102,10 @@ def _ingest_once(
     ordered = sorted(planned, key=lambda p: (p.decision.group_key, p.dedup_key))
     actor = f"{integration.kind.value}:{integration.name}"
     with uow.write() as tx:
+        batch = _Batch(tx, config, integration, actor, now, result)
         for item in ordered:
-            _apply(
-                tx,
-                item,
-                config=config,
-                integration=integration,
-                actor=actor,
-                now=now,
-                result=result,
-            )
-        _note_truncation(tx, planned, actor=actor, now=now, result=result)
+            _apply(batch, item)
+        _note_truncation(batch, planned)
     return result
 
 
@@ -137,68 +142,52 @@ def _dedup_key(alert: AlertIn, integration: Integration, result: IngestResult) -
     return alert.dedup_key or label_fingerprint(alert.labels)
 
 
-def _apply(
-    tx: Tx,
-    item: _Planned,
-    *,
-    config: Configuration,
-    integration: Integration,
-    actor: str,
-    now: datetime,
-    result: IngestResult,
-) -> None:
+def _apply(batch: _Batch, item: _Planned) -> None:
     if item.heartbeat is not None:
         # Alerts that feed a heartbeat (Watchdog) keep it alive; they open no incident.
         if item.alert.action is AlertAction.FIRE:
-            beat_in(tx, item.heartbeat, now=now)
-        result.heartbeats += 1
+            beat_in(batch.tx, item.heartbeat, now=batch.now)
+        batch.result.heartbeats += 1
     elif item.alert.action is AlertAction.FIRE:
-        _fire(tx, item, integration=integration, actor=actor, now=now, result=result)
+        _fire(batch, item)
     elif item.alert.action is AlertAction.RESOLVE:
-        _resolve(
-            tx, item, config=config, integration=integration, actor=actor, now=now, result=result
-        )
+        _resolve(batch, item)
     else:
-        _acknowledge(tx, item, integration=integration, actor=actor, now=now, result=result)
+        _acknowledge(batch, item)
 
 
-def _fire(
-    tx: Tx,
-    item: _Planned,
-    *,
-    integration: Integration,
-    actor: str,
-    now: datetime,
-    result: IngestResult,
-) -> None:
+def _fire(batch: _Batch, item: _Planned) -> None:
+    tx, result = batch.tx, batch.result
     stored = tx.alerts.upsert_firing(
         item.alert,
-        integration=integration.name,
+        integration=batch.integration.name,
         dedup_key=item.dedup_key,
         service=item.decision.service,
         group_key=item.decision.group_key,
-        now=now,
+        now=batch.now,
     )
     if not stored.new:
         result.repeats += 1
         return
     result.new += 1
-    incident, opened = _incident_for(tx, item, actor=actor, now=now)
+    incident, opened = _incident_for(batch, item)
     tx.alerts.attach(stored.id, incident.id)
     if opened:
         result.opened.append(incident.id)
     elif item.decision.severity.is_worse_than(incident.severity):
-        incident = _raise_severity(tx, incident, item, actor=actor, now=now)
-    append(tx, incident.id, entry=_fired_entry(item, stored.id, integration), actor=actor, at=now)
+        incident = _raise_severity(batch, incident, item)
+    entry = _fired_entry(item, stored.id, batch.integration)
+    append(tx, incident.id, entry=entry, actor=batch.actor, at=batch.now)
     _touch(result, incident.id)
 
 
-def _incident_for(tx: Tx, item: _Planned, *, actor: str, now: datetime) -> tuple[Incident, bool]:
-    decision = item.decision
+def _incident_for(batch: _Batch, item: _Planned) -> tuple[Incident, bool]:
+    tx, actor, now, decision = batch.tx, batch.actor, batch.now, item.decision
     existing = tx.incidents.find_open_by_group_key_for_update(decision.group_key)
     if existing is not None:
         return existing, False
-    service_id = _service_id(tx, decision.service, now=now)
+    # A service the catalog lacks (a config not yet applied) is added: the alert is kept.
+    service_id = tx.services.ensure(decision.service, now=now)
     region = item.alert.labels.get("region", "")
     draft = IncidentDraft(
         title=decision.title[: rules.MAX_TITLE],
@@ -233,27 +222,17 @@ def _incident_for(tx: Tx, item: _Planned, *, actor: str, now: datetime) -> tuple
     return incident, True
 
 
-def _service_id(tx: Tx, name: str, *, now: datetime) -> int:
-    row = tx.services.find_row(name)
-    if row is not None:
-        return row.id
-    # The configuration names a service the catalog lacks: keep the alert, add the entry.
-    return tx.services.ensure(name, now=now)
-
-
-def _raise_severity(
-    tx: Tx, incident: Incident, item: _Planned, *, actor: str, now: datetime
-) -> Incident:
-    updated, entry = rules.edit(incident, now=now, severity=item.decision.severity.value)
+def _raise_severity(batch: _Batch, incident: Incident, item: _Planned) -> Incident:
+    updated, entry = rules.edit(incident, now=batch.now, severity=item.decision.severity.value)
     assert entry is not None
     reason = f"alert {item.dedup_key} is {item.decision.severity.value}"
     return save_change(
-        tx,
+        batch.tx,
         incident,
         updated,
         Entry(entry.kind, {**entry.data, "reason": reason}),
-        actor=actor,
-        now=now,
+        actor=batch.actor,
+        now=batch.now,
     ).incident
 
 
@@ -273,21 +252,13 @@ def _fired_entry(item: _Planned, alert_id: int, integration: Integration) -> Ent
     return Entry("alert.fired", data)
 
 
-def _resolve(
-    tx: Tx,
-    item: _Planned,
-    *,
-    config: Configuration,
-    integration: Integration,
-    actor: str,
-    now: datetime,
-    result: IngestResult,
-) -> None:
+def _resolve(batch: _Batch, item: _Planned) -> None:
+    tx, result = batch.tx, batch.result
     stored = tx.alerts.resolve(
-        integration=integration.name,
+        integration=batch.integration.name,
         dedup_key=item.dedup_key,
         ends_at=item.alert.ends_at,
-        now=now,
+        now=batch.now,
     )
     if stored is None:
         result.unmatched += 1
@@ -301,39 +272,31 @@ def _resolve(
         {
             "alert_id": stored.id,
             "dedup_key": item.dedup_key,
-            "integration": integration.name,
+            "integration": batch.integration.name,
             "source": item.alert.source,
         },
     )
-    append(tx, incident.id, entry=entry, actor=actor, at=now)
+    append(tx, incident.id, entry=entry, actor=batch.actor, at=batch.now)
     _touch(result, incident.id)
     if tx.alerts.count_firing(incident.id) == 0:
-        _settle(tx, incident, config.routing.on_resolved, actor=actor, now=now)
+        _settle(batch, incident)
 
 
-def _settle(
-    tx: Tx, incident: Incident, on_resolved: OnResolved, *, actor: str, now: datetime
-) -> None:
+def _settle(batch: _Batch, incident: Incident) -> None:
     """Mitigate or resolve an incident whose alerts have all resolved."""
+    on_resolved = batch.config.routing.on_resolved
     action = Transition.RESOLVE if on_resolved is OnResolved.RESOLVE else Transition.MITIGATE
     if incident.status is Status.RESOLVED or (
         action is Transition.MITIGATE and incident.status is Status.MITIGATED
     ):
         return
-    updated, entry = rules.transition(incident, action, now=now, reason="all alerts resolved")
-    save_change(tx, incident, updated, entry, actor=actor, now=now)
+    updated, entry = rules.transition(incident, action, now=batch.now, reason="all alerts resolved")
+    save_change(batch.tx, incident, updated, entry, actor=batch.actor, now=batch.now)
 
 
-def _acknowledge(
-    tx: Tx,
-    item: _Planned,
-    *,
-    integration: Integration,
-    actor: str,
-    now: datetime,
-    result: IngestResult,
-) -> None:
-    stored = tx.alerts.find_open(integration=integration.name, dedup_key=item.dedup_key)
+def _acknowledge(batch: _Batch, item: _Planned) -> None:
+    tx, result = batch.tx, batch.result
+    stored = tx.alerts.find_open(integration=batch.integration.name, dedup_key=item.dedup_key)
     if stored is None or stored.incident_id is None:
         result.unmatched += 1
         return
@@ -344,21 +307,19 @@ def _acknowledge(
         updated, entry = rules.transition(
             incident,
             Transition.ACKNOWLEDGE,
-            now=now,
-            reason=f"acknowledged through {integration.name} ({item.dedup_key})",
+            now=batch.now,
+            reason=f"acknowledged through {batch.integration.name} ({item.dedup_key})",
         )
-        save_change(tx, incident, updated, entry, actor=actor, now=now)
+        save_change(tx, incident, updated, entry, actor=batch.actor, now=batch.now)
 
 
-def _note_truncation(
-    tx: Tx, planned: list[_Planned], *, actor: str, now: datetime, result: IngestResult
-) -> None:
+def _note_truncation(batch: _Batch, planned: list[_Planned]) -> None:
     truncated = max((int(p.alert.details.get("truncated_alerts") or 0) for p in planned), default=0)
     if truncated <= 0:
         return
-    for incident_id in result.touched:
+    for incident_id in batch.result.touched:
         entry = Entry("alerts.truncated", {"truncated_alerts": truncated})
-        append(tx, incident_id, entry=entry, actor=actor, at=now)
+        append(batch.tx, incident_id, entry=entry, actor=batch.actor, at=batch.now)
 
 
 def _touch(result: IngestResult, incident_id: int) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 WRITE_OPTION = "fireline_write"
 
@@ -57,3 +58,13 @@ def _sqlite_engine(url: str, *, busy_timeout_ms: int) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def ping(engine: Engine) -> str | None:
+    """Run a trivial query; return why the database cannot be reached, or None if it can."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        return f"unreachable: {type(error).__name__}"
+    return None

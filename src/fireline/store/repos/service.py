@@ -49,6 +49,9 @@ class ServiceRepo:
 
     def ensure(self, name: str, *, now: datetime) -> int:
         """Return the id of service `name`, creating a placeholder if it is missing (race-safe)."""
+        found = self.find_row(name)
+        if found is not None:
+            return found.id
         dialect = self._session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         self._session.execute(

@@ -1,0 +1,1 @@
+"""What Fireline sends and to where: messages, destinations, deliveries and the Notifier port."""

@@ -1,0 +1,1 @@
+"""Fake external services: real loopback HTTP servers that validate what they receive."""

@@ -13,9 +13,12 @@ from fireline.store.db import WRITE_OPTION
 from fireline.store.errors import translated
 from fireline.store.repos.alert import AlertRepo
 from fireline.store.repos.config_revision import ConfigRevisionRepo
+from fireline.store.repos.escalation import EscalationRepo
 from fireline.store.repos.heartbeat import HeartbeatRepo
 from fireline.store.repos.incident import IncidentRepo
 from fireline.store.repos.job import JobRepo
+from fireline.store.repos.notification import NotificationRepo
+from fireline.store.repos.override import OverrideRepo
 from fireline.store.repos.service import ServiceRepo
 from fireline.store.repos.timeline import TimelineRepo
 from fireline.store.repos.token import TokenRepo
@@ -34,6 +37,9 @@ class Tx:
         self.alerts = AlertRepo(session)
         self.config_revisions = ConfigRevisionRepo(session)
         self.heartbeats = HeartbeatRepo(session)
+        self.notifications = NotificationRepo(session)
+        self.escalations = EscalationRepo(session)
+        self.overrides = OverrideRepo(session)
 
 
 class UnitOfWork:

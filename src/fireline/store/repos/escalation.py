@@ -1,0 +1,98 @@
+"""Escalation rows: the snapshotted policy of each incident and its next timer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fireline.store.tables import EscalationRow
+
+STARTING = "starting"
+ACTIVE = "active"
+DUE = (STARTING, ACTIVE)
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationRecord:
+    """One incident's escalation as stored."""
+
+    incident_id: int
+    policy_name: str
+    policy: dict[str, Any]
+    status: str
+    cycle: int
+    step: int
+    next_at: datetime | None
+    started_at: datetime
+
+
+def _record(row: EscalationRow) -> EscalationRecord:
+    return EscalationRecord(
+        incident_id=row.incident_id,
+        policy_name=row.policy_name,
+        policy=dict(row.policy),
+        status=row.status,
+        cycle=row.cycle,
+        step=row.step,
+        next_at=row.next_at,
+        started_at=row.started_at,
+    )
+
+
+class EscalationRepo:
+    """Escalations in one transaction. Lock order: the incident first, then its escalation."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(
+        self, incident_id: int, *, policy_name: str, policy: dict[str, Any], now: datetime
+    ) -> None:
+        """Snapshot `policy` onto the incident; the engine pages its first step at once."""
+        self._session.add(
+            EscalationRow(
+                incident_id=incident_id,
+                policy_name=policy_name,
+                policy=policy,
+                status=STARTING,
+                cycle=0,
+                step=0,
+                next_at=now,
+                started_at=now,
+                updated_at=now,
+            )
+        )
+        self._session.flush()
+
+    def find_for_update(self, incident_id: int) -> EscalationRecord | None:
+        """Return the incident's escalation, locking it (None if it has none)."""
+        row = self._session.scalar(
+            select(EscalationRow).where(EscalationRow.incident_id == incident_id).with_for_update()
+        )
+        return None if row is None else _record(row)
+
+    def due(self, *, now: datetime, limit: int) -> list[int]:
+        """Incidents whose escalation timer has fired, oldest timer first (no lock taken)."""
+        return list(
+            self._session.scalars(
+                select(EscalationRow.incident_id)
+                .where(EscalationRow.status.in_(DUE), EscalationRow.next_at <= now)
+                .order_by(EscalationRow.next_at)
+                .limit(limit)
+            )
+        )
+
+    def save(self, record: EscalationRecord, *, now: datetime) -> None:
+        """Write the escalation's new state (the caller holds its lock)."""
+        row = self._session.get_one(EscalationRow, record.incident_id)
+        row.status = record.status
+        row.cycle = record.cycle
+        row.step = record.step
+        row.next_at = record.next_at
+        row.started_at = record.started_at
+        row.updated_at = now
+        self._session.flush()

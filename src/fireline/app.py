@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
+import httpx
 from fastapi import FastAPI
 
 from fireline.clock import Clock, SystemClock
 from fireline.config import Settings
+from fireline.domain.notify.destination import ChannelKind
+from fireline.domain.notify.ports import Notifier
 from fireline.engine.loop import Engine, default_modules
+from fireline.integrations.delivery import make_client
+from fireline.integrations.email.notify import EmailNotifier
+from fireline.integrations.opsgenie.notify import OpsgenieNotifier
+from fireline.integrations.pagerduty.notify import PagerDutyNotifier
+from fireline.integrations.slack.notify import SlackNotifier
+from fireline.integrations.sms.twilio import TwilioSmsNotifier, TwilioVoiceNotifier
+from fireline.integrations.webhook.notify import WebhookNotifier
 from fireline.services.configfile.loader import parse_applied
 from fireline.services.container import Container
 from fireline.services.live_config import LiveConfig
@@ -38,9 +49,28 @@ def build(settings: Settings, clock: Clock | None = None) -> Container:
     return Container(uow=uow, clock=clock, live_config=live)
 
 
-def build_engine(container: Container) -> Engine:
-    """Build the background engine with every module."""
-    return Engine(container, default_modules())
+def build_notifiers(clock: Clock, client: httpx.Client) -> dict[ChannelKind, Notifier]:
+    """Build one notifier per channel kind, sharing one HTTP client (bounded timeouts)."""
+    return {
+        ChannelKind.PAGERDUTY: PagerDutyNotifier(client),
+        ChannelKind.OPSGENIE: OpsgenieNotifier(client),
+        ChannelKind.SLACK: SlackNotifier(client),
+        ChannelKind.EMAIL: EmailNotifier(),
+        ChannelKind.WEBHOOK: WebhookNotifier(client, clock),
+        ChannelKind.SMS: TwilioSmsNotifier(client),
+        ChannelKind.VOICE: TwilioVoiceNotifier(client),
+    }
+
+
+def build_engine(
+    container: Container, notifiers: Mapping[ChannelKind, Notifier] | None = None
+) -> Engine:
+    """Build the background engine with every module; `close()` it when done."""
+    if notifiers is not None:
+        return Engine(container, default_modules(notifiers))
+    client = make_client()
+    built = build_notifiers(container.clock, client)
+    return Engine(container, default_modules(built), closers=[client.close])
 
 
 def build_web(settings: Settings, clock: Clock | None = None) -> FastAPI:

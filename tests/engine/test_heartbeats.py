@@ -77,7 +77,7 @@ def test_watchdog_alerts_keep_the_heartbeat_alive_and_open_nothing(
         clock.advance(minutes=4)
         answer = api.post(f"/integrations/alertmanager/{AM_KEY}", as_=None, json=WATCHDOG)
         assert answer.json()["heartbeats"] == 1
-        assert engine.tick() == {"heartbeats": 0}
+        assert engine.tick()["heartbeats"] == 0
     assert _open_incidents(api) == []
 
 
@@ -87,8 +87,8 @@ def test_a_silent_heartbeat_opens_one_incident_and_its_return_resolves_it(
     engine = build_engine(configured)
     engine.tick()
     clock.advance(minutes=5, seconds=1)
-    assert engine.tick() == {"heartbeats": 1}
-    assert engine.tick() == {"heartbeats": 0}
+    assert engine.tick()["heartbeats"] == 1
+    assert engine.tick()["heartbeats"] == 0
     opened = _open_incidents(api)
     assert len(opened) == 1
     assert (opened[0]["service"], opened[0]["severity"]) == ("monitoring", "SEV2")

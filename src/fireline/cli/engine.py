@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from types import FrameType
 
 from fireline.app import build_engine
 from fireline.cli.context import admin_container
+from fireline.cli.logs import configure_logging
 from fireline.cli.output import console
 from fireline.config import Settings
+from fireline.store.listen import start_listening
 
 
 def engine() -> None:
     """Run the engine until interrupted (use `fireline serve --no-engine` beside it)."""
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level)
     stop = threading.Event()
+    woken: list[threading.Event] = []
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
+        for event in woken:
+            event.set()  # a waiting engine notices the stop at once
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     # admin_container refuses, with advice, an unreachable or unmigrated database.
     with admin_container() as container:
         console.print(f"engine running every {settings.engine_interval_s:g} s; Ctrl-C stops it")
-        build_engine(container).run(stop, interval_s=settings.engine_interval_s)
+        built = build_engine(container)
+        woken.append(container.uow.work_ready)
+        start_listening(container.uow.engine, woken=container.uow.work_ready, stop=stop)
+        try:
+            built.run(stop, interval_s=settings.engine_interval_s)
+        finally:
+            built.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -18,11 +17,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from fireline.app import build_engine, build_web
 from fireline.cli.context import shown_url
+from fireline.cli.logs import configure_logging
 from fireline.cli.output import Exit, console, fail
 from fireline.config import Settings
 from fireline.domain.errors import Invalid
 from fireline.services.apply import apply_services_file
 from fireline.services.tokens import list_tokens
+from fireline.store.listen import start_listening
 
 
 def serve(
@@ -49,11 +50,7 @@ def serve(
         k: v for k, v in {"host": host, "port": port, "config": config}.items() if v is not None
     }
     settings = Settings(**overrides)  # type: ignore[arg-type]
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    if settings.log_level.lower() != "debug":
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     app = _app(settings)
     try:
         if settings.config.exists():
@@ -71,18 +68,24 @@ def _engine_thread(app: FastAPI, settings: Settings, *, enabled: bool) -> Iterat
         yield
         return
     stop = threading.Event()
+    engine = build_engine(app.state.container)
     worker = threading.Thread(
-        target=build_engine(app.state.container).run,
+        target=engine.run,
         kwargs={"stop": stop, "interval_s": settings.engine_interval_s},
         name="fireline-engine",
         daemon=True,
     )
     worker.start()
+    start_listening(
+        app.state.container.uow.engine, woken=app.state.container.uow.work_ready, stop=stop
+    )
     try:
         yield
     finally:
         stop.set()
+        engine.wake()
         worker.join(timeout=settings.engine_interval_s + 5)
+        engine.close()
 
 
 def _run(app: FastAPI, settings: Settings) -> None:

@@ -45,6 +45,9 @@ def post(
         return client.post(url, **request)
     except httpx.TimeoutException:
         return Delivery.retry(_clean(f"timed out posting to {url}", destination))
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as error:
+        # A URL that can never work: retrying the same request cannot help.
+        return Delivery.failed(_clean(f"cannot post to {url}: {error}", destination))
     except httpx.HTTPError as error:
         reason = f"could not reach {url}: {type(error).__name__}: {error}"
         return Delivery.retry(_clean(reason, destination))

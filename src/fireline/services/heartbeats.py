@@ -17,6 +17,7 @@ from fireline.domain.incidents.incident import Entry, IncidentDraft
 from fireline.domain.incidents.severity import Severity
 from fireline.domain.incidents.status import Status, Transition
 from fireline.services.incidents import save_change
+from fireline.services.paging.escalations import on_opened
 from fireline.services.timeline import append
 from fireline.store.uow import Tx, UnitOfWork
 
@@ -71,13 +72,13 @@ def check_heartbeats(uow: UnitOfWork, *, config: Configuration, now: datetime) -
     opened: list[int] = []
     for heartbeat in config.heartbeats:
         with uow.write() as tx:
-            incident_id = _check(tx, heartbeat, now=now)
+            incident_id = _check(tx, heartbeat, config=config, now=now)
         if incident_id is not None:
             opened.append(incident_id)
     return opened
 
 
-def _check(tx: Tx, heartbeat: Heartbeat, *, now: datetime) -> int | None:
+def _check(tx: Tx, heartbeat: Heartbeat, *, config: Configuration, now: datetime) -> int | None:
     state = tx.heartbeats.arm(heartbeat.name, now=now)
     if state.missed_at is not None:
         return None
@@ -122,4 +123,5 @@ def _check(tx: Tx, heartbeat: Heartbeat, *, now: datetime) -> int | None:
         at=now,
     )
     tx.heartbeats.mark_missed(heartbeat.name, now=now, incident_id=incident.id)
+    on_opened(tx, incident, config=config, now=now)
     return incident.id

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from fireline.domain.configuration import Configuration
 from fireline.domain.errors import FieldError, Invalid
 from fireline.domain.incidents import incident as rules
 from fireline.domain.incidents.incident import Entry, Incident
@@ -13,6 +14,7 @@ from fireline.domain.incidents.roles import Role
 from fireline.domain.incidents.status import Transition
 from fireline.domain.incidents.timeline import ChainHead, TimelineEvent
 from fireline.domain.page import Page, check_limit
+from fireline.services.paging.escalations import on_opened, on_transition
 from fireline.services.timeline import append, seal
 from fireline.store.repos.alert import AlertView
 from fireline.store.uow import Tx, UnitOfWork
@@ -37,8 +39,9 @@ def create_incident(
     regions: list[str],
     actor: str,
     now: datetime,
+    config: Configuration | None = None,
 ) -> Change:
-    """Open a triggered incident and record who opened it."""
+    """Open a triggered incident, record who opened it, and start its service's escalation."""
     try:
         draft = rules.draft_incident(
             title=title, severity=severity, service=service, regions=regions
@@ -53,6 +56,8 @@ def create_incident(
             raise Invalid([_unknown_service(service)])
         incident = tx.incidents.add(draft, service_id=row.id, created_by=actor, now=now)
         event = append(tx, incident.id, entry=rules.opened_entry(draft), actor=actor, at=now)
+        if config is not None:
+            on_opened(tx, incident, config=config, now=now)
         return Change(incident, event)
 
 
@@ -156,6 +161,9 @@ def save_change(
         head=ChainHead(event.seq, event.hash),
         regions_changed=updated.regions != current.regions,
     )
+    # Paging follows the status: ack stops escalation, resolve cancels it and tells
+    # PagerDuty/Opsgenie, reopen escalates again.
+    on_transition(tx, current, updated, actor=actor, now=now)
     return Change(updated, event)
 
 

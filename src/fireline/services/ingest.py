@@ -24,6 +24,7 @@ from fireline.domain.routing.template import TemplateProblem, render
 from fireline.domain.validation import SLUG
 from fireline.services.heartbeats import beat_in
 from fireline.services.incidents import save_change
+from fireline.services.paging.escalations import on_opened
 from fireline.services.timeline import append
 from fireline.store.uow import Tx, UnitOfWork
 
@@ -219,6 +220,8 @@ def _incident_for(batch: _Batch, item: _Planned) -> tuple[Incident, bool]:
     if item.paging_suppressed:
         data["paging_suppressed"] = "maintenance window"
     append(tx, incident.id, entry=Entry("incident.opened", data), actor=actor, at=now)
+    if not item.paging_suppressed:
+        on_opened(tx, incident, config=batch.config, now=now)
     return incident, True
 
 

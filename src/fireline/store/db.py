@@ -9,6 +9,23 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 WRITE_OPTION = "fireline_write"
+# Set in a session's `info` by a repository that queued background work; see UnitOfWork.write.
+WORK_QUEUED = "fireline_work_queued"
+# The PostgreSQL channel that tells engines in other processes that work was queued.
+WORK_CHANNEL = "fireline_work"
+
+
+def work_queued(session: Any) -> None:
+    """Mark the session's transaction as one that queued engine work (once per transaction).
+
+    On PostgreSQL a NOTIFY rides along: it is delivered to listening engines at commit, and
+    not at all on rollback.
+    """
+    if session.info.get(WORK_QUEUED):
+        return
+    session.info[WORK_QUEUED] = True
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {WORK_CHANNEL}"))
 
 
 def is_sqlite(url: str) -> bool:

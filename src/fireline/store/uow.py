@@ -9,11 +9,12 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from fireline.store.db import WRITE_OPTION
+from fireline.store.db import WORK_QUEUED, WRITE_OPTION
 from fireline.store.errors import translated
 from fireline.store.repos.alert import AlertRepo
 from fireline.store.repos.config_revision import ConfigRevisionRepo
 from fireline.store.repos.escalation import EscalationRepo
+from fireline.store.repos.feed_token import FeedTokenRepo
 from fireline.store.repos.heartbeat import HeartbeatRepo
 from fireline.store.repos.incident import IncidentRepo
 from fireline.store.repos.job import JobRepo
@@ -40,6 +41,7 @@ class Tx:
         self.notifications = NotificationRepo(session)
         self.escalations = EscalationRepo(session)
         self.overrides = OverrideRepo(session)
+        self.feed_tokens = FeedTokenRepo(session)
 
 
 class UnitOfWork:
@@ -51,6 +53,7 @@ class UnitOfWork:
             bind=engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
         )
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
+        self.work_ready = threading.Event()
         # SQLite has one writer at a time. Queueing writers on a lock here serves them in
         # turn; leaving them to SQLite's busy handler makes them poll with growing sleeps,
         # which starves some (seconds of tail latency under load). PostgreSQL needs no lock.
@@ -60,9 +63,16 @@ class UnitOfWork:
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
-        """Open a write transaction; commit when the block ends without error."""
-        with self._write_turn, translated(), self._writer() as session, session.begin():
-            yield Tx(session)
+        """Open a write transaction; commit when the block ends without error.
+
+        A transaction that queued background work (an outbox row, an escalation timer) sets
+        `work_ready` once committed, so an engine in this process starts on it at once.
+        """
+        with self._write_turn, translated(), self._writer() as session:
+            with session.begin():
+                yield Tx(session)
+            if session.info.pop(WORK_QUEUED, False):
+                self.work_ready.set()
 
     @contextmanager
     def read(self) -> Iterator[Tx]:

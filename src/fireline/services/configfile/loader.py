@@ -20,6 +20,7 @@ from fireline.domain.routing.rules import (
 )
 from fireline.domain.service import Service, make_service
 from fireline.services.configfile.models import ConfigFile, FieldProblem, validate_file
+from fireline.services.configfile.oncall import convert_oncall
 from fireline.services.configfile.revision import revision_of
 from fireline.services.configfile.source import Loc, Source, read_yaml, yaml_path
 from fireline.store.repos.config_revision import AppliedConfig
@@ -129,12 +130,14 @@ def _convert(
     problems: list[FieldProblem] = []
     for index, spec in enumerate(model.services):
         try:
-            services.append(make_service(**spec.model_dump()))
+            services.append(make_service(**spec.model_dump(exclude={"escalation_policy"})))
         except Invalid as invalid:
             problems += [
                 FieldProblem(("services", index, e.field), e.message) for e in invalid.errors
             ]
-    if problems:
+    oncall, found = convert_oncall(model)
+    problems += found
+    if problems or oncall is None:
         return None, problems
     configuration = Configuration(
         services=tuple(services),
@@ -150,6 +153,7 @@ def _convert(
             Heartbeat(h.name, h.interval, h.service, _matchers(h.match)) for h in model.heartbeats
         ),
         revision=revision,
+        oncall=oncall,
     )
     return configuration, []
 

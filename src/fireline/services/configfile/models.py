@@ -9,22 +9,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, NamedTuple
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
-    ConfigDict,
     Field,
-    PlainValidator,
     ValidationError,
     ValidationInfo,
-    WithJsonSchema,
     field_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from fireline.domain.configuration import IntegrationKind
 from fireline.domain.errors import FieldError
@@ -32,11 +28,24 @@ from fireline.domain.labels import parse_matcher
 from fireline.domain.routing.rules import OnResolved
 from fireline.domain.routing.template import check_template
 from fireline.domain.service import TIERS
-from fireline.domain.validation import check_slugs, check_text
+from fireline.domain.validation import check_text
+from fireline.services.configfile.paging_models import (
+    ChannelSpec,
+    PagingSpec,
+    PolicySpec,
+    ScheduleSpec,
+    UserSpec,
+)
+from fireline.services.configfile.sections import (
+    Interval,
+    Section,
+    Slug,
+    first_problem,
+    problem,
+)
 from fireline.services.configfile.source import Loc, yaml_path
 
 KEY = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
-DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 MAX_TEMPLATE = 4096
 
 
@@ -47,49 +56,32 @@ class FieldProblem(NamedTuple):
     message: str
 
 
-def _problem(kind: str, message: str) -> PydanticCustomError:
-    # The message goes in as context, so that braces in it (templates!) are not format fields.
-    return PydanticCustomError(kind, "{message}", {"message": message})
-
-
-def _first(errors: list[FieldError], kind: str) -> None:
-    if errors:
-        raise _problem(kind, errors[0].message)
-
-
-def _slug(value: str) -> str:
-    errors: list[FieldError] = []
-    check_slugs(errors, field="", values=[value])
-    _first(errors, "slug")
-    return value
-
-
 def _team(value: str) -> str:
     errors: list[FieldError] = []
     text = check_text(errors, field="", value=value, max_length=100)
-    _first(errors, "text")
+    first_problem(errors, "text")
     return text
 
 
 def _tier(value: int) -> int:
     if value not in TIERS:
-        raise _problem("tier", f"must be one of {', '.join(map(str, TIERS))}")
+        raise problem("tier", f"must be one of {', '.join(map(str, TIERS))}")
     return value
 
 
 def _key(value: str) -> str:
     # The value is a secret: never repeat it in the message.
     if not KEY.match(value):
-        raise _problem("key", "must be 8-128 characters of letters, digits, '_' and '-'")
+        raise problem("key", "must be 8-128 characters of letters, digits, '_' and '-'")
     return value
 
 
 def _template(value: str) -> str:
     if len(value) > MAX_TEMPLATE:
-        raise _problem("template", f"must be at most {MAX_TEMPLATE} characters")
+        raise problem("template", f"must be at most {MAX_TEMPLATE} characters")
     reason = check_template(value)
     if reason is not None:
-        raise _problem("template", f"template does not compile: {reason}")
+        raise problem("template", f"template does not compile: {reason}")
     return value
 
 
@@ -97,38 +89,21 @@ def _matcher(value: str) -> str:
     try:
         parse_matcher(value)
     except ValueError as error:
-        raise _problem("matcher", str(error)) from error
+        raise problem("matcher", str(error)) from error
     return value
-
-
-def _interval(value: object) -> timedelta:
-    found = DURATION.match(value) if isinstance(value, str) and value else None
-    if found is None:
-        raise _problem("duration", "must be a duration like 90s, 5m, 1h or 1h30m")
-    days, hours, minutes, seconds = (int(g or 0) for g in found.groups())
-    interval = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-    if interval <= timedelta(0):
-        raise _problem("duration", "must be longer than 0s")
-    return interval
 
 
 def _declared_service(value: str, info: ValidationInfo) -> str:
     declared: frozenset[str] | None = (info.context or {}).get("services")
     if declared is not None and value not in declared:
         known = ", ".join(sorted(declared)) or "none yet"
-        raise _problem("service", f"{value!r} is not a declared service (declared: {known})")
+        raise problem("service", f"{value!r} is not a declared service (declared: {known})")
     return value
 
 
-Slug = Annotated[str, AfterValidator(_slug)]
 ServiceRef = Annotated[str, AfterValidator(_declared_service)]
 Template = Annotated[str, AfterValidator(_template)]
 MatcherText = Annotated[str, AfterValidator(_matcher)]
-Interval = Annotated[
-    timedelta,
-    PlainValidator(_interval),
-    WithJsonSchema({"type": "string", "pattern": DURATION.pattern}),
-]
 Matchers = Annotated[
     list[MatcherText],
     Field(
@@ -139,12 +114,6 @@ Matchers = Annotated[
 ]
 
 
-class Section(BaseModel):
-    """A part of the file: unknown fields are errors (a typo must not be ignored)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 class ServiceSpec(Section):
     """A service of the platform that incidents can be about."""
 
@@ -153,6 +122,9 @@ class ServiceSpec(Section):
     tier: Annotated[int, AfterValidator(_tier)] = Field(description="Criticality, 1 (most) to 4")
     regions: list[Slug] = Field(default=[], description="Regions it runs in, as slugs")
     description: str = Field(default="", max_length=2000, description="What it does")
+    escalation_policy: Slug | None = Field(
+        default=None, description="The escalation policy that pages for its incidents"
+    )
 
 
 class IntegrationSpec(Section):
@@ -219,7 +191,7 @@ class MaintenanceSpec(Section):
     def _after_start(cls, end: datetime, info: ValidationInfo) -> datetime:
         start = info.data.get("start")
         if start is not None and end <= start:
-            raise _problem("window", "must be after start")
+            raise problem("window", "must be after start")
         return end
 
 
@@ -242,6 +214,11 @@ class ConfigFile(Section):
     )
     maintenance: list[MaintenanceSpec] = Field(default=[], description="Maintenance windows")
     heartbeats: list[HeartbeatSpec] = Field(default=[], description="Expected signals")
+    channels: list[ChannelSpec] = Field(default=[], description="Systems pages go to")
+    users: list[UserSpec] = Field(default=[], description="Responders and how to reach them")
+    schedules: list[ScheduleSpec] = Field(default=[], description="Who is on call when")
+    escalation_policies: list[PolicySpec] = Field(default=[], description="Who is paged, in order")
+    paging: PagingSpec = Field(default=PagingSpec(), description="Providers, fallback, links")
 
 
 # Lists whose items must differ in these fields.
@@ -250,6 +227,10 @@ UNIQUE = {
     ("integrations",): ("name", "key"),
     ("routing", "rules"): ("name",),
     ("heartbeats",): ("name",),
+    ("channels",): ("name",),
+    ("users",): ("name",),
+    ("schedules",): ("name",),
+    ("escalation_policies",): ("name",),
 }
 SECRET_FIELDS = frozenset({"key"})
 MESSAGES = {

@@ -9,11 +9,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fireline.store.db import work_queued
 from fireline.store.tables import EscalationRow
 
 STARTING = "starting"
 ACTIVE = "active"
 DUE = (STARTING, ACTIVE)
+NEVER_PAGED = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,7 @@ class EscalationRecord:
     policy: dict[str, Any]
     status: str
     cycle: int
+    first_cycle: int
     step: int
     next_at: datetime | None
     started_at: datetime
@@ -37,6 +40,7 @@ def _record(row: EscalationRow) -> EscalationRecord:
         policy=dict(row.policy),
         status=row.status,
         cycle=row.cycle,
+        first_cycle=row.first_cycle,
         step=row.step,
         next_at=row.next_at,
         started_at=row.started_at,
@@ -60,13 +64,15 @@ class EscalationRepo:
                 policy=policy,
                 status=STARTING,
                 cycle=0,
-                step=0,
+                first_cycle=0,
+                step=NEVER_PAGED,
                 next_at=now,
                 started_at=now,
                 updated_at=now,
             )
         )
         self._session.flush()
+        work_queued(self._session)
 
     def find_for_update(self, incident_id: int) -> EscalationRecord | None:
         """Return the incident's escalation, locking it (None if it has none)."""
@@ -91,8 +97,11 @@ class EscalationRepo:
         row = self._session.get_one(EscalationRow, record.incident_id)
         row.status = record.status
         row.cycle = record.cycle
+        row.first_cycle = record.first_cycle
         row.step = record.step
         row.next_at = record.next_at
         row.started_at = record.started_at
         row.updated_at = now
         self._session.flush()
+        if record.next_at is not None:
+            work_queued(self._session)

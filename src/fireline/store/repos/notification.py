@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from fireline.domain.notify.codec import message_from_dict, message_to_dict
 from fireline.domain.notify.message import Message, MessageKind
+from fireline.store.db import work_queued
 from fireline.store.tables import NotificationRow
 
 PENDING = "pending"
@@ -99,7 +100,10 @@ class NotificationRepo:
             .on_conflict_do_nothing(index_elements=[NotificationRow.idempotency_key])
             .returning(NotificationRow.id)
         )
-        return self._session.scalar(statement) is not None
+        added = self._session.scalar(statement) is not None
+        if added:
+            work_queued(self._session)
+        return added
 
     def claim(self, *, now: datetime, lease_until: datetime, limit: int) -> list[Claimed]:
         """Lease up to `limit` due messages (and ones whose sender died holding them)."""
@@ -107,9 +111,22 @@ class NotificationRepo:
             and_(NotificationRow.status.in_(WAITING), NotificationRow.next_attempt_at <= now),
             and_(NotificationRow.status == SENDING, NotificationRow.lease_until <= now),
         )
+        # One message at a time per incident and target, in the order queued: a resolve must
+        # not overtake the trigger still in flight to the same PagerDuty service.
+        earlier = aliased(NotificationRow)
+        unsettled_before = (
+            select(earlier.id)
+            .where(
+                earlier.incident_id == NotificationRow.incident_id,
+                earlier.target == NotificationRow.target,
+                earlier.id < NotificationRow.id,
+                earlier.status.in_((PENDING, SENDING, FAILED)),
+            )
+            .exists()
+        )
         rows = self._session.scalars(
             select(NotificationRow)
-            .where(due)
+            .where(due, ~unsettled_before)
             .order_by(NotificationRow.next_attempt_at, NotificationRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)

@@ -24,6 +24,8 @@ class OverrideView:
     reason: str
     created_by: str
     created_at: datetime
+    removed_by: str | None = None
+    removed_at: datetime | None = None
 
 
 def _view(row: OverrideRow) -> OverrideView:
@@ -36,6 +38,8 @@ def _view(row: OverrideRow) -> OverrideView:
         row.reason,
         row.created_by,
         row.created_at,
+        row.removed_by,
+        row.removed_at,
     )
 
 
@@ -75,7 +79,9 @@ class OverrideRepo:
     ) -> list[OverrideView]:
         """Overrides overlapping [start_at, end_at), of one schedule or all, by start."""
         query = select(OverrideRow).where(
-            OverrideRow.end_at > start_at, OverrideRow.start_at < end_at
+            OverrideRow.end_at > start_at,
+            OverrideRow.start_at < end_at,
+            OverrideRow.removed_at.is_(None),
         )
         if schedule is not None:
             query = query.where(OverrideRow.schedule == schedule)
@@ -89,12 +95,12 @@ class OverrideRepo:
             raise NotFound(f"no override with id {override_id}")
         return _view(row)
 
-    def remove(self, override_id: int) -> OverrideView:
-        """Delete an override and return what it was; NotFound if there is none."""
-        row = self._session.get(OverrideRow, override_id)
-        if row is None:
+    def remove(self, override_id: int, *, removed_by: str, now: datetime) -> OverrideView:
+        """Take an override away (its row stays, marked removed); NotFound if none is live."""
+        row = self._session.get(OverrideRow, override_id, with_for_update=True)
+        if row is None or row.removed_at is not None:
             raise NotFound(f"no override with id {override_id}")
-        view = _view(row)
-        self._session.delete(row)
+        row.removed_by = removed_by
+        row.removed_at = now
         self._session.flush()
-        return view
+        return _view(row)

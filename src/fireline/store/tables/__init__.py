@@ -4,6 +4,7 @@ from fireline.store.tables.alert import AlertRow
 from fireline.store.tables.base import Base
 from fireline.store.tables.config_revision import ConfigRevisionRow
 from fireline.store.tables.escalation import EscalationRow
+from fireline.store.tables.feed_token import CalendarFeedTokenRow
 from fireline.store.tables.heartbeat import HeartbeatRow
 from fireline.store.tables.incident import IncidentRegionRow, IncidentRow
 from fireline.store.tables.job import IncidentJobRow
@@ -15,6 +16,7 @@ from fireline.store.tables.token import ApiTokenRow
 
 __all__ = [
     "AlertRow",
+    "CalendarFeedTokenRow",
     "ConfigRevisionRow",
     "EscalationRow",
     "HeartbeatRow",

@@ -21,10 +21,12 @@ class EscalationRow(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
     policy_name: Mapped[str] = mapped_column(String(64))
     policy: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
-    # "starting" (opened or reopened; the engine pages step 1 at once), then the planner's own
-    # statuses: active, acknowledged, resolved, exhausted.
+    # "starting" (opened, or reopened: the engine pages the first step at once; step -1 means
+    # it never paged), then the planner's own statuses: active, acknowledged, resolved,
+    # exhausted. `cycle`/`step` name the step paged last.
     status: Mapped[str] = mapped_column(String(16))
     cycle: Mapped[int] = mapped_column(Integer)
+    first_cycle: Mapped[int] = mapped_column(Integer)
     step: Mapped[int] = mapped_column(Integer)
     next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,9 +1,11 @@
-"""Paging: the notification outbox, each incident's escalation, and on-call overrides.
+"""Paging: the notification outbox, each incident's escalation, on-call overrides, feed tokens.
 
 Additive only. `notifications` is the durable outbox the engine delivers from (claimed with
 FOR UPDATE SKIP LOCKED on PostgreSQL); its unique idempotency key makes a page exist once.
 `escalations` holds the policy snapshotted when the incident opened and the timer for its next
-step. `schedule_overrides` are the run-time changes to who is on call.
+step. `schedule_overrides` are the run-time changes to who is on call (removed ones are kept,
+marked, for the audit trail). `calendar_feed_tokens` are the per-user secrets in iCalendar feed
+URLs (only their SHA-256 is stored).
 
 Revision ID: 0004
 Revises: 0003
@@ -31,6 +33,7 @@ BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 def upgrade() -> None:
     """Add the notifications, escalations and schedule_overrides tables."""
     _overrides()
+    _feed_tokens()
     _escalations()
     _notifications()
 
@@ -46,11 +49,28 @@ def _overrides() -> None:
         sa.Column("reason", sa.String(length=500), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.Column("created_at", INSTANT, nullable=False),
+        sa.Column("removed_by", sa.String(length=64), nullable=True),
+        sa.Column("removed_at", INSTANT, nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_schedule_overrides"),
     )
     op.create_index(
         "ix_schedule_overrides_schedule_end_at", "schedule_overrides", ["schedule", "end_at"]
     )
+
+
+def _feed_tokens() -> None:
+    op.create_table(
+        "calendar_feed_tokens",
+        sa.Column("id", BIG_ID, autoincrement=True, nullable=False),
+        sa.Column("user", sa.String(length=64), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", INSTANT, nullable=False),
+        sa.Column("revoked_at", INSTANT, nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_calendar_feed_tokens"),
+        sa.UniqueConstraint("token_hash", name="uq_calendar_feed_tokens_token_hash"),
+    )
+    op.create_index("ix_calendar_feed_tokens_user", "calendar_feed_tokens", ["user"])
 
 
 def _escalations() -> None:
@@ -61,6 +81,7 @@ def _escalations() -> None:
         sa.Column("policy", JSON, nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("cycle", sa.Integer(), nullable=False),
+        sa.Column("first_cycle", sa.Integer(), nullable=False),
         sa.Column("step", sa.Integer(), nullable=False),
         sa.Column("next_at", INSTANT, nullable=True),
         sa.Column("started_at", INSTANT, nullable=False),
@@ -118,4 +139,5 @@ def downgrade() -> None:
     """Drop the three tables (their indexes go with them)."""
     op.drop_table("notifications")
     op.drop_table("escalations")
+    op.drop_table("calendar_feed_tokens")
     op.drop_table("schedule_overrides")

@@ -51,6 +51,7 @@ def create(
         regions=body.regions,
         actor=who.name,
         now=c.clock.now(),
+        config=c.live_config.current(),
     )
     response.headers["Location"] = f"{API}/incidents/{change.incident.ref}"
     return IncidentRead.of(change.incident)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
@@ -13,6 +14,7 @@ from fireline.config import Settings
 from fireline.domain.notify.destination import ChannelKind
 from fireline.domain.notify.ports import Notifier
 from fireline.engine.loop import Engine, default_modules
+from fireline.engine.modules.outbox import LEASE
 from fireline.integrations.delivery import make_client
 from fireline.integrations.email.notify import EmailNotifier
 from fireline.integrations.opsgenie.notify import OpsgenieNotifier
@@ -63,14 +65,18 @@ def build_notifiers(clock: Clock, client: httpx.Client) -> dict[ChannelKind, Not
 
 
 def build_engine(
-    container: Container, notifiers: Mapping[ChannelKind, Notifier] | None = None
+    container: Container,
+    notifiers: Mapping[ChannelKind, Notifier] | None = None,
+    *,
+    outbox_lease: timedelta = LEASE,
 ) -> Engine:
     """Build the background engine with every module; `close()` it when done."""
     if notifiers is not None:
-        return Engine(container, default_modules(notifiers))
+        return Engine(container, default_modules(notifiers, lease=outbox_lease))
     client = make_client()
     built = build_notifiers(container.clock, client)
-    return Engine(container, default_modules(built), closers=[client.close])
+    modules = default_modules(built, lease=outbox_lease)
+    return Engine(container, modules, closers=[client.close])
 
 
 def build_web(settings: Settings, clock: Clock | None = None) -> FastAPI:

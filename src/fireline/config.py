@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     engine_interval_s: float = Field(
         default=5.0, gt=0, description="How often the engine checks heartbeats and timers"
     )
+    outbox_lease_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="How long an engine holds a message it is sending; after that (it died) "
+        "another engine sends it again under the same idempotency key",
+    )
     log_level: str = Field(default="info", description="debug, info, warning or error")
     db_pool_size: int = Field(default=20, ge=1, description="PostgreSQL connection pool size")
     sqlite_busy_timeout_ms: int = Field(

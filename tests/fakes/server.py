@@ -108,6 +108,12 @@ class Fake:
                 )
             return [self._accepted.popleft() for _ in range(count)]
 
+    def wait_for_attempts(self, count: int, *, timeout_s: float = TAKE_TIMEOUT_S) -> None:
+        """Wait until `count` requests arrived (answered or not, faulted or not)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self.attempts) >= count, timeout_s):
+                raise AssertionError(f"{self.name} got {len(self.attempts)} of {count} requests")
+
     def pending(self) -> int:
         """How many accepted requests nobody has taken yet."""
         with self._changed:
@@ -142,7 +148,9 @@ class Fake:
                 body=await request.body(),
                 query=dict(request.query_params),
             )
-            self.attempts.append(received)
+            with self._changed:
+                self.attempts.append(received)
+                self._changed.notify_all()
             fault = self._faults.popleft() if self._faults else None
             if fault is not None and fault.delay_s:
                 await asyncio.sleep(fault.delay_s)  # the client should give up before this ends

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from datetime import timedelta
 from types import FrameType
 
 from fireline.app import build_engine
@@ -31,7 +32,7 @@ def engine() -> None:
     # admin_container refuses, with advice, an unreachable or unmigrated database.
     with admin_container() as container:
         console.print(f"engine running every {settings.engine_interval_s:g} s; Ctrl-C stops it")
-        built = build_engine(container)
+        built = build_engine(container, outbox_lease=timedelta(seconds=settings.outbox_lease_s))
         woken.append(container.uow.work_ready)
         start_listening(container.uow.engine, woken=container.uow.work_ready, stop=stop)
         try:

@@ -6,6 +6,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -68,7 +69,9 @@ def _engine_thread(app: FastAPI, settings: Settings, *, enabled: bool) -> Iterat
         yield
         return
     stop = threading.Event()
-    engine = build_engine(app.state.container)
+    engine = build_engine(
+        app.state.container, outbox_lease=timedelta(seconds=settings.outbox_lease_s)
+    )
     worker = threading.Thread(
         target=engine.run,
         kwargs={"stop": stop, "interval_s": settings.engine_interval_s},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 
 from fireline.domain.errors import FirelineError
 from fireline.domain.notify.destination import ChannelKind
@@ -12,18 +13,20 @@ from fireline.domain.notify.ports import Notifier
 from fireline.engine.module import EngineModule
 from fireline.engine.modules.escalations import Escalations
 from fireline.engine.modules.heartbeats import Heartbeats
-from fireline.engine.modules.outbox import Outbox
+from fireline.engine.modules.outbox import LEASE, Outbox
 from fireline.services.container import Container
 
 log = logging.getLogger("fireline.engine")
 
 
-def default_modules(notifiers: Mapping[ChannelKind, Notifier]) -> list[EngineModule]:
+def default_modules(
+    notifiers: Mapping[ChannelKind, Notifier], *, lease: timedelta = LEASE
+) -> list[EngineModule]:
     """Return the modules a running engine has, in the order each tick runs them.
 
     Escalations run before the outbox, so a step paged in a tick is delivered in that tick.
     """
-    return [Heartbeats(), Escalations(), Outbox(notifiers)]
+    return [Heartbeats(), Escalations(), Outbox(notifiers, lease=lease)]
 
 
 class Engine:

@@ -34,12 +34,14 @@ class Outbox:
         *,
         workers: int = 8,
         batch: int = 64,
+        lease: timedelta = LEASE,
         retry: RetryPolicy | None = None,
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self._notifiers = dict(notifiers)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fireline-send")
         self._batch = batch
+        self._lease = lease
         self._retry = retry or RetryPolicy()
         self._jitter = jitter
 
@@ -49,7 +51,7 @@ class Outbox:
         if config is None:
             return 0
         claimed = claim_deliveries(
-            container.uow, oncall=config.oncall, now=now, lease=LEASE, limit=self._batch
+            container.uow, oncall=config.oncall, now=now, lease=self._lease, limit=self._batch
         )
         if not claimed:
             return 0

@@ -282,3 +282,43 @@ def test_a_storm_of_incidents_is_throttled_per_contact_method(
     assert len(webhook[0].take()) == 1
     with container.uow.read() as tx:
         assert tx.notifications.count_by_status() == {"sent": 6}
+
+
+def test_reopened_incident_escalates_again(
+    api: Api, container: Container, engine: Engine, pagerduty: tuple[FakePagerDuty, str]
+) -> None:
+    fake, _ = pagerduty
+    api.post(f"/integrations/alertmanager/{INTAKE_KEY}", as_=None, json=_alert())
+    engine.tick()
+    api.ok("POST", f"/api/v1/incidents/{INC_KEY}/resolve", as_="responder", json={})
+    engine.tick()
+    assert [r.json()["event_action"] for r in fake.take(2)] == ["trigger", "resolve"]
+    api.ok("POST", f"/api/v1/incidents/{INC_KEY}/reopen", as_="responder", json={})
+    assert engine.tick()["escalations"] == 1
+    [again] = fake.take()
+    assert (again.json()["event_action"], again.json()["dedup_key"]) == ("trigger", INC_KEY)
+    assert fake.status(INC_KEY, routing_key=PD_ROUTING_KEY) == "triggered"
+    steps = [
+        e
+        for e in read_timeline(container.uow, incident_id=1, after_seq=0, limit=100).items
+        if e.kind == "escalation.step"
+    ]
+    assert [s.data["cycle"] for s in steps] == [0, 1]
+
+
+def test_notifications_of_an_incident_are_listed(
+    api: Api, engine: Engine, pagerduty: tuple[FakePagerDuty, str]
+) -> None:
+    api.post(f"/integrations/alertmanager/{INTAKE_KEY}", as_=None, json=_alert())
+    engine.tick()
+    pagerduty[0].take()
+    [sent] = api.ok("GET", f"/api/v1/incidents/{INC_KEY}/notifications", as_="viewer")
+    assert (sent["target"], sent["kind"], sent["status"], sent["step"]) == (
+        "channel:pd-platform",
+        "trigger",
+        "sent",
+        1,
+    )
+    assert sent["idempotency_key"] == "INC-1:c0s0:channel:pd-platform"
+    assert api.ok("GET", "/api/v1/notifications/summary", as_="viewer") == {"sent": 1}
+    assert api.get("/api/v1/incidents/INC-404/notifications", as_="viewer").status_code == 404

@@ -80,7 +80,7 @@ def print_problems(file: Path, problems: Sequence[ConfigProblem]) -> None:
 
 
 def _summary(file: Path, configuration: Configuration) -> None:
-    routing = configuration.routing
+    routing, oncall = configuration.routing, configuration.oncall
     catch_all = routing.catch_all_service or "none (no routing section)"
     lines = [
         f"{file}: OK, revision {configuration.revision}",
@@ -90,6 +90,10 @@ def _summary(file: Path, configuration: Configuration) -> None:
         f"  {'catch-all':<13} {catch_all}",
         _counted("heartbeats", [h.name for h in configuration.heartbeats]),
         _counted("maintenance", [w.service for w in configuration.maintenance]),
+        _counted("channels", [f"{c.name} ({c.kind})" for c in oncall.channels]),
+        _counted("users", [u.name for u in oncall.users]),
+        _counted("schedules", [s.name for s in oncall.schedules]),
+        _counted("policies", [p.name for p in oncall.policies]),
     ]
     for line in lines:
         console.print(line, markup=False, highlight=False, soft_wrap=True)

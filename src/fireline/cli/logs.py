@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # httpx logs every request URL at INFO; a Slack webhook URL is itself the credential, so these
@@ -15,3 +16,23 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format=FORMAT)
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+class RedactQuerySecrets(logging.Filter):
+    """Hide `token=` query values in access-log lines (calendar feed URLs carry a secret)."""
+
+    SECRET = re.compile(r"([?&]token=)[^&\s\"]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's arguments in place; never drop the record."""
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self.SECRET.sub(r"\1<redacted>", a) if isinstance(a, str) else a
+                for a in record.args
+            )
+        return True
+
+
+def redact_access_log() -> None:
+    """Install the redaction on uvicorn's access log (after uvicorn configured its logging)."""
+    logging.getLogger("uvicorn.access").addFilter(RedactQuerySecrets())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from fireline.cli import apply, audit, db, engine, incident, route, serve, token
+from fireline.cli import apply, audit, db, engine, incident, oncall, route, serve, token
 
 app = typer.Typer(
     help="Fireline: incident management for the document platform.",
@@ -17,6 +17,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(token.app, name="token")
 app.add_typer(audit.app, name="audit")
 app.add_typer(incident.app, name="incident")
+app.add_typer(oncall.app, name="oncall")
 app.command("apply")(apply.apply)
 app.add_typer(route.app, name="route")
 

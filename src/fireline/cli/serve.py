@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from fireline.app import build_engine, build_web
 from fireline.cli.context import shown_url
-from fireline.cli.logs import configure_logging
+from fireline.cli.logs import configure_logging, redact_access_log
 from fireline.cli.output import Exit, console, fail
 from fireline.config import Settings
 from fireline.domain.errors import Invalid
@@ -108,6 +108,7 @@ def _run(app: FastAPI, settings: Settings) -> None:
     server_config = uvicorn.Config(
         app, host=settings.host, port=bound_port, log_level=settings.log_level.lower()
     )
+    redact_access_log()
     with listener:
         uvicorn.Server(server_config).run(sockets=[listener])
 

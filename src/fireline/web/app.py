@@ -8,7 +8,7 @@ from fastapi_offline import FastAPIOffline
 import fireline
 from fireline.services.container import Container
 from fireline.web import errors, health, inbound, intake
-from fireline.web.api.v1 import incidents, jobs, notifications, services, tokens
+from fireline.web.api.v1 import incidents, jobs, notifications, oncall, services, tokens
 from fireline.web.metrics import Metrics, MetricsMiddleware
 
 DESCRIPTION = """\
@@ -33,7 +33,17 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     app.state.metrics = metrics
     errors.install(app)
-    for module in (health, intake, inbound, incidents, jobs, notifications, services, tokens):
+    for module in (
+        health,
+        intake,
+        inbound,
+        incidents,
+        jobs,
+        notifications,
+        oncall,
+        services,
+        tokens,
+    ):
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware, metrics=metrics, clock=container.clock)
     return app

@@ -25,8 +25,8 @@ class OverrideRow(Base):
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(String(500), default="")
-    created_by: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Removing an override keeps its row, for the audit trail: who took it away, and when.
-    removed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    removed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

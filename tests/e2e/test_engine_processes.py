@@ -23,6 +23,7 @@ import pytest
 from fireline.services.container import Container
 from tests.fakes.pagerduty import FakePagerDuty
 from tests.fakes.server import running
+from tests.support.alerts import am_alert, am_payload
 from tests.support.api import Api
 from tests.support.configs import apply_config
 from tests.support.oncall_config import INTAKE_KEY, oncall_config
@@ -33,29 +34,12 @@ SETTLE_TIMEOUT_S = 120.0
 
 
 def _alerts(count: int) -> dict[str, Any]:
-    return {
-        "version": "4",
-        "status": "firing",
-        "receiver": "fireline",
-        "groupKey": "{}:{}",
-        "groupLabels": {},
-        "commonLabels": {},
-        "commonAnnotations": {},
-        "externalURL": "http://am",
-        "truncatedAlerts": 0,
-        "alerts": [
-            {
-                "status": "firing",
-                "labels": {"alertname": f"Queue{index}", "severity": "critical"},
-                "annotations": {"summary": f"queue {index}"},
-                "startsAt": "2026-01-05T09:00:00Z",
-                "endsAt": "0001-01-01T00:00:00Z",
-                "generatorURL": "http://prom/graph",
-                "fingerprint": f"{index:016x}",
-            }
-            for index in range(count)
-        ],
-    }
+    return am_payload(
+        [
+            am_alert({"alertname": f"Queue{n}", "severity": "critical"}, fingerprint=f"{n:016x}")
+            for n in range(count)
+        ]
+    )
 
 
 @contextmanager

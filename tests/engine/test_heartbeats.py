@@ -9,6 +9,7 @@ import pytest
 from fireline.app import build_engine
 from fireline.services.container import Container
 from fireline.services.timeline import read_timeline
+from tests.support.alerts import am_alert, am_payload
 from tests.support.api import Api
 from tests.support.configs import apply_config
 from tests.support.fake_clock import FakeClock
@@ -27,28 +28,15 @@ heartbeats:
     service: monitoring
     match: ['alertname="Watchdog"']
 """
-WATCHDOG = {
-    "version": "4",
-    "status": "firing",
-    "receiver": "fireline",
-    "groupKey": "{}:{}",
-    "groupLabels": {},
-    "commonLabels": {},
-    "commonAnnotations": {},
-    "externalURL": "http://am",
-    "truncatedAlerts": 0,
-    "alerts": [
-        {
-            "status": "firing",
-            "labels": {"alertname": "Watchdog", "severity": "none"},
-            "annotations": {"summary": "pipeline alive"},
-            "startsAt": "2026-01-05T09:00:00Z",
-            "endsAt": "0001-01-01T00:00:00Z",
-            "generatorURL": "http://prom",
-            "fingerprint": "00000000deadbeef",
-        }
-    ],
-}
+WATCHDOG = am_payload(
+    [
+        am_alert(
+            {"alertname": "Watchdog", "severity": "none"},
+            fingerprint="00000000deadbeef",
+            annotations={"summary": "pipeline alive"},
+        )
+    ]
+)
 
 
 @pytest.fixture

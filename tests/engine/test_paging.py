@@ -21,6 +21,7 @@ from tests.fakes.pagerduty import FakePagerDuty
 from tests.fakes.server import running
 from tests.fakes.webhook import PATH as HOOK_PATH
 from tests.fakes.webhook import FakeWebhookReceiver
+from tests.support.alerts import am_alert, am_payload
 from tests.support.api import Api
 from tests.support.configs import apply_config
 from tests.support.fake_clock import FakeClock
@@ -30,35 +31,10 @@ INC_KEY = "INC-1"
 
 
 def _alert(status: str = "firing") -> dict[str, Any]:
-    return {
-        "version": "4",
-        "status": status,
-        "receiver": "fireline",
-        "groupKey": "{}:{}",
-        "groupLabels": {},
-        "commonLabels": {},
-        "commonAnnotations": {},
-        "externalURL": "http://am",
-        "truncatedAlerts": 0,
-        "alerts": [
-            {
-                "status": status,
-                "labels": {
-                    "alertname": "QueueSaturated",
-                    "severity": "critical",
-                    "region": "eu-west-1",
-                },
-                "annotations": {
-                    "summary": "Queue is saturated",
-                    "runbook_url": "https://runbooks.example/queue",
-                },
-                "startsAt": "2026-01-05T09:00:00Z",
-                "endsAt": "0001-01-01T00:00:00Z",
-                "generatorURL": "http://prom/graph",
-                "fingerprint": "0000000000000a11",
-            }
-        ],
-    }
+    labels = {"alertname": "QueueSaturated", "severity": "critical", "region": "eu-west-1"}
+    annotations = {"summary": "Queue is saturated", "runbook_url": "https://runbooks.example/queue"}
+    alert = am_alert(labels, fingerprint="0000000000000a11", status=status, annotations=annotations)
+    return am_payload([alert], status=status)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 from fireline.services.container import Container
 from fireline.services.timeline import read_timeline
 from tests.fakes.pagerduty import sign_webhook
+from tests.support.alerts import am_alert, am_payload
 from tests.support.api import Api
 from tests.support.configs import apply_config
 from tests.support.oncall_config import INTAKE_KEY, oncall_config
@@ -18,28 +19,15 @@ from tests.support.oncall_config import INTAKE_KEY, oncall_config
 PAYLOADS = Path(__file__).parents[1] / "integrations" / "pagerduty" / "payloads" / "webhooks-v3"
 SECRET = "pd-webhook-secret-0123456789"
 HOOK = "/integrations/pagerduty/webhook"
-ALERT = {
-    "version": "4",
-    "status": "firing",
-    "receiver": "fireline",
-    "groupKey": "{}:{}",
-    "groupLabels": {},
-    "commonLabels": {},
-    "commonAnnotations": {},
-    "externalURL": "http://am",
-    "truncatedAlerts": 0,
-    "alerts": [
-        {
-            "status": "firing",
-            "labels": {"alertname": "QueueSaturated", "severity": "critical"},
-            "annotations": {"summary": "Queue is saturated"},
-            "startsAt": "2026-01-05T09:00:00Z",
-            "endsAt": "0001-01-01T00:00:00Z",
-            "generatorURL": "http://prom/graph",
-            "fingerprint": "0000000000000b22",
-        }
-    ],
-}
+ALERT = am_payload(
+    [
+        am_alert(
+            {"alertname": "QueueSaturated", "severity": "critical"},
+            fingerprint="0000000000000b22",
+            annotations={"summary": "Queue is saturated"},
+        )
+    ]
+)
 
 
 def _event(name: str, *, incident_key: str = "INC-1") -> bytes:

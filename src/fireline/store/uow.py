@@ -20,6 +20,7 @@ from fireline.store.repos.incident import IncidentRepo
 from fireline.store.repos.job import JobRepo
 from fireline.store.repos.notification import NotificationRepo
 from fireline.store.repos.override import OverrideRepo
+from fireline.store.repos.runbook_run import RunbookRunRepo
 from fireline.store.repos.service import ServiceRepo
 from fireline.store.repos.timeline import TimelineRepo
 from fireline.store.repos.token import TokenRepo
@@ -42,6 +43,7 @@ class Tx:
         self.escalations = EscalationRepo(session)
         self.overrides = OverrideRepo(session)
         self.feed_tokens = FeedTokenRepo(session)
+        self.runbook_runs = RunbookRunRepo(session)
 
 
 class UnitOfWork:

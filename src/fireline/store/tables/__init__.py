@@ -10,6 +10,7 @@ from fireline.store.tables.incident import IncidentRegionRow, IncidentRow
 from fireline.store.tables.job import IncidentJobRow
 from fireline.store.tables.notification import NotificationRow
 from fireline.store.tables.override import OverrideRow
+from fireline.store.tables.runbook_run import RunbookRunRow, RunbookStepRunRow
 from fireline.store.tables.service import ServiceRow
 from fireline.store.tables.timeline import TimelineEventRow
 from fireline.store.tables.token import ApiTokenRow
@@ -27,6 +28,8 @@ __all__ = [
     "IncidentRow",
     "NotificationRow",
     "OverrideRow",
+    "RunbookRunRow",
+    "RunbookStepRunRow",
     "ServiceRow",
     "TimelineEventRow",
 ]

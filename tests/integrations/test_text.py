@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from fireline.domain.incidents.severity import Severity
-from fireline.domain.notify.message import IncidentBrief, Message, MessageKind
+from fireline.domain.notify.message import Message, MessageKind
 from fireline.integrations.text import body_lines, change, headline, link, one_line, shorten
+from tests.support.messages import make_brief, make_message
 
-CREATED_AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+BRIEF = make_brief(regions=("eu-west-1", "eu-central-1"))
 
 
 def _message(kind: MessageKind = MessageKind.TRIGGER, **changes: Any) -> Message:
-    details = changes.pop("details", {})
-    brief = IncidentBrief(
-        ref="INC-42",
-        title="Queue saturated",
-        severity=Severity.SEV2,
-        status="triggered",
-        service="job-queue",
-        summary="Depth 92% of capacity.",
-        runbook_url="https://runbooks.example/queue",
-        incident_url="https://fireline.example/incidents/INC-42",
-        regions=("eu-west-1", "eu-central-1"),
-        opened_at=CREATED_AT,
-    )
-    return Message(
-        kind=kind,
-        incident=replace(brief, **changes),
-        idempotency_key="outbox-7",
-        created_at=CREATED_AT,
-        details=details,
-    )
+    return make_message(kind, brief=BRIEF, recipient=None, step=None, **changes)
 
 
 @pytest.mark.parametrize(

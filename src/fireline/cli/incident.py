@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from fireline.cli import render
-from fireline.cli.client import DEFAULT_SERVER, ApiClient, ApiError
+from fireline.cli.client import DEFAULT_SERVER, ApiClient
+from fireline.cli.connection import JsonFlag, Server, Token, call, connect
 from fireline.cli.output import Exit, console, errors, fail, print_json, print_lines
 from fireline.domain.errors import NotFound
 from fireline.domain.incidents.ref import format_ref, parse_ref
@@ -32,48 +33,11 @@ def _checked_ref(value: str) -> str:
         raise typer.Exit(Exit.NOT_FOUND) from error
 
 
-# Every command takes --server and --token itself, so they go anywhere on the command line
-# (`fireline incident ack INC-1 --token …`), as people type them.
-Server = Annotated[
-    str,
-    typer.Option(
-        "--server", envvar="FIRELINE_SERVER", help="Fireline URL", rich_help_panel="Connection"
-    ),
-]
-Token = Annotated[
-    str | None,
-    typer.Option(
-        "--token",
-        envvar="FIRELINE_TOKEN",
-        help="API token; prefer the variable, as command lines are visible to other users",
-        rich_help_panel="Connection",
-        show_default=False,
-    ),
-]
 Ref = Annotated[str, typer.Argument(help="INC-12 or 12", callback=_checked_ref)]
 Reason = Annotated[str | None, typer.Option("--reason", help="Why, for the timeline")]
 Version = Annotated[
     int | None, typer.Option("--expected-version", help="Refuse if the incident changed since")
 ]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
-
-
-def _connect(ctx: typer.Context, server: str, token: str | None) -> ApiClient:
-    client = ApiClient(server=server, token=token)
-    ctx.call_on_close(client.close)
-    return client
-
-
-def _call(api: ApiClient, method: str, path: str, **kwargs: Any) -> Any:
-    try:
-        return api.call(method, path, **kwargs)
-    except ApiError as error:
-        _exit(error)
-
-
-def _exit(error: ApiError) -> NoReturn:
-    fail(error.message, hint=error.hint, details=error.field_errors)
-    raise typer.Exit(error.exit_code)
 
 
 @app.command("list")
@@ -97,7 +61,7 @@ def list_(
     token: Token = None,
 ) -> None:
     """List incidents, newest first."""
-    api = _connect(ctx, server, token)
+    api = connect(ctx, server, token)
     params: dict[str, Any] = {
         "status": status,
         "severity": severity,
@@ -112,7 +76,7 @@ def list_(
     cursor = None
     while len(items) < limit:
         page_size = min(INCIDENT_PAGE, limit - len(items))
-        page = _call(
+        page = call(
             api,
             "GET",
             API,
@@ -139,12 +103,12 @@ def show(
     token: Token = None,
 ) -> None:
     """Show one incident and its timeline."""
-    api = _connect(ctx, server, token)
-    incident = _call(api, "GET", f"{API}/{ref}")
+    api = connect(ctx, server, token)
+    incident = call(api, "GET", f"{API}/{ref}")
     events: list[dict[str, Any]] = []
     after = 0
     while timeline:
-        page = _call(
+        page = call(
             api,
             "GET",
             f"{API}/{ref}/timeline",
@@ -175,9 +139,9 @@ def create(
     token: Token = None,
 ) -> None:
     """Open an incident."""
-    api = _connect(ctx, server, token)
+    api = connect(ctx, server, token)
     body = {"title": title, "severity": severity, "service": service, "regions": region or []}
-    incident = _call(api, "POST", API, body=body)
+    incident = call(api, "POST", API, body=body)
     if as_json:
         print_json(incident)
     else:
@@ -201,9 +165,9 @@ def _transition_command(name: str, action: str, verb: str, summary: str) -> None
         server: Server = DEFAULT_SERVER,
         token: Token = None,
     ) -> None:
-        api = _connect(ctx, server, token)
+        api = connect(ctx, server, token)
         body = {"reason": reason, "expected_version": expected_version}
-        incident = _call(
+        incident = call(
             api,
             "POST",
             f"{API}/{ref}/{action}",
@@ -239,8 +203,8 @@ def note(
     token: Token = None,
 ) -> None:
     """Add a note to an incident's timeline."""
-    api = _connect(ctx, server, token)
-    event = _call(api, "POST", f"{API}/{ref}/notes", body={"text": text})
+    api = connect(ctx, server, token)
+    event = call(api, "POST", f"{API}/{ref}/notes", body={"text": text})
     if as_json:
         print_json(event)
     else:
@@ -262,8 +226,8 @@ def assign(
     token: Token = None,
 ) -> None:
     """Assign a role on an incident (needs a commander token)."""
-    api = _connect(ctx, server, token)
-    incident = _call(
+    api = connect(ctx, server, token)
+    incident = call(
         api, "POST", f"{API}/{ref}/roles", body={"role": role, "person": person, "remove": remove}
     )
     if as_json:
@@ -301,15 +265,15 @@ def jobs(
     token: Token = None,
 ) -> None:
     """List an incident's job IDs, or link and unlink them."""
-    api = _connect(ctx, server, token)
+    api = connect(ctx, server, token)
     to_link = list(link or [])
     if from_file is not None:
         to_link += _job_ids_in(from_file)
     results = []
     if to_link:
-        results.append(_call(api, "POST", f"{API}/{ref}/jobs", body={"job_ids": to_link}))
+        results.append(call(api, "POST", f"{API}/{ref}/jobs", body={"job_ids": to_link}))
     if unlink:
-        results.append(_call(api, "POST", f"{API}/{ref}/jobs/unlink", body={"job_ids": unlink}))
+        results.append(call(api, "POST", f"{API}/{ref}/jobs/unlink", body={"job_ids": unlink}))
     if results:
         _report_links(results, linking=bool(to_link), as_json=as_json)
         return
@@ -340,7 +304,7 @@ def _list_jobs(api: ApiClient, ref: str, *, as_json: bool) -> None:
     job_ids: list[dict[str, Any]] = []
     after = None
     while True:
-        page = _call(
+        page = call(
             api,
             "GET",
             f"{API}/{ref}/jobs",

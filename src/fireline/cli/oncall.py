@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from fireline.cli.client import DEFAULT_SERVER, ApiClient, ApiError
+from fireline.cli.client import DEFAULT_SERVER
+from fireline.cli.connection import JsonFlag, Server, Token, call, connect
 from fireline.cli.output import Exit, console, fail, print_json, print_lines
 from fireline.domain.validation import SLUG
 
@@ -51,23 +51,6 @@ def _optional_slug(value: str | None) -> str | None:
     return None if value is None else _slug("schedule")(value)
 
 
-Server = Annotated[
-    str,
-    typer.Option(
-        "--server", envvar="FIRELINE_SERVER", help="Fireline URL", rich_help_panel="Connection"
-    ),
-]
-Token = Annotated[
-    str | None,
-    typer.Option(
-        "--token",
-        envvar="FIRELINE_TOKEN",
-        help="API token; prefer the variable, as command lines are visible to other users",
-        rich_help_panel="Connection",
-        show_default=False,
-    ),
-]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
 ScheduleOption = Annotated[
     str, typer.Option("--schedule", help="Schedule name", callback=_slug("schedule"))
 ]
@@ -80,28 +63,11 @@ FromOption = Annotated[
 ToOption = Annotated[str | None, typer.Option("--to", help="ISO 8601 with offset; exclusive")]
 
 
-def _connect(ctx: typer.Context, server: str, token: str | None) -> ApiClient:
-    client = ApiClient(server=server, token=token)
-    ctx.call_on_close(client.close)
-    return client
-
-
-def _call(api: ApiClient, method: str, path: str, **kwargs: Any) -> Any:
-    try:
-        return api.call(method, path, **kwargs)
-    except ApiError as error:
-        _exit(replace(error, field_errors=tuple(_as_option(e) for e in error.field_errors)))
-
-
-def _as_option(field_error: str) -> str:
-    """Return "end_at: must be after start_at" as "--to: must be after start_at"."""
-    field, colon, message = field_error.partition(":")
-    return f"{_OPTIONS.get(field, field)}{colon}{message}"
-
-
-def _exit(error: ApiError) -> NoReturn:
-    fail(error.message, hint=error.hint, details=error.field_errors)
-    raise typer.Exit(error.exit_code)
+def _request(
+    ctx: typer.Context, server: str, token: str | None, method: str, path: str, **kwargs: Any
+) -> Any:
+    """Send a command's one request; a field error names the option that carried the field."""
+    return call(connect(ctx, server, token), method, path, options=_OPTIONS, **kwargs)
 
 
 def _when(value: str | None) -> str:
@@ -114,6 +80,19 @@ def _table(*columns: str) -> Table:
     for name in columns:
         table.add_column(name, no_wrap=True)
     return table
+
+
+def _print_table(table: Table, *, empty: str) -> None:
+    """Print `table`, or say `empty` (dimmed) when it has no rows."""
+    if table.row_count:
+        console.print(table)
+    else:
+        console.print(empty, style="dim")
+
+
+def _say(text: str) -> None:
+    """Print a sentence that quotes the server's values: no markup, no highlighting, unbroken."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def _window(start_at: str | None, end_at: str | None) -> dict[str, str]:
@@ -136,14 +115,10 @@ def who(
     token: Token = None,
 ) -> None:
     """Show who is on call now (or --at an instant), per schedule."""
-    api = _connect(ctx, server, token)
     params = {k: v for k, v in (("schedule", schedule), ("at", at)) if v}
-    answers = _call(api, "GET", f"{API}/oncall", params=params)
+    answers = _request(ctx, server, token, "GET", f"{API}/oncall", params=params)
     if as_json:
         print_json(answers)
-        return
-    if not answers:
-        console.print("no schedules are declared", style="dim")
         return
     table = _table("schedule", "on call", "since (UTC)", "until (UTC)", "layer")
     for a in answers:
@@ -151,7 +126,7 @@ def who(
         table.add_row(
             Text(a["schedule"]), user, _when(a["start_at"]), _when(a["end_at"]), a["layer"] or "-"
         )
-    console.print(table)
+    _print_table(table, empty="no schedules are declared")
 
 
 @app.command()
@@ -168,20 +143,15 @@ def shifts(
     token: Token = None,
 ) -> None:
     """List a schedule's final shifts, overrides included, over [--from, --to)."""
-    api = _connect(ctx, server, token)
-    result = _call(
-        api, "GET", f"{API}/schedules/{schedule}/shifts", params=_window(start_at, end_at)
-    )
+    path = f"{API}/schedules/{schedule}/shifts"
+    result = _request(ctx, server, token, "GET", path, params=_window(start_at, end_at))
     if as_json:
         print_json(result)
-        return
-    if not result["shifts"]:
-        console.print("nobody is on call in this window", style="dim")
         return
     table = _table("from (UTC)", "to (UTC)", "on call", "layer")
     for s in result["shifts"]:
         table.add_row(_when(s["start_at"]), _when(s["end_at"]), Text(s["user"]), s["layer"])
-    console.print(table)
+    _print_table(table, empty="nobody is on call in this window")
 
 
 @override_app.command("add")
@@ -198,18 +168,14 @@ def add_override(
     token: Token = None,
 ) -> None:
     """Put a user on call for a schedule over [--from, --to), above every layer."""
-    api = _connect(ctx, server, token)
     body = {"user": user, "start_at": start_at, "end_at": end_at, "reason": reason}
-    view = _call(api, "POST", f"{API}/schedules/{schedule}/overrides", body=body)
+    view = _request(ctx, server, token, "POST", f"{API}/schedules/{schedule}/overrides", body=body)
     if as_json:
         print_json(view)
         return
-    console.print(
+    _say(
         f"override {view['id']}: {view['user']} on call for {view['schedule']} "
-        f"from {_when(view['start_at'])} to {_when(view['end_at'])} UTC",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
+        f"from {_when(view['start_at'])} to {_when(view['end_at'])} UTC"
     )
 
 
@@ -225,15 +191,10 @@ def list_overrides(
     token: Token = None,
 ) -> None:
     """List a schedule's current and coming overrides (or those overlapping --from/--to)."""
-    api = _connect(ctx, server, token)
-    views = _call(
-        api, "GET", f"{API}/schedules/{schedule}/overrides", params=_window(start_at, end_at)
-    )
+    path = f"{API}/schedules/{schedule}/overrides"
+    views = _request(ctx, server, token, "GET", path, params=_window(start_at, end_at))
     if as_json:
         print_json(views)
-        return
-    if not views:
-        console.print("no overrides", style="dim")
         return
     table = _table("id", "user", "from (UTC)", "to (UTC)", "by", "reason")
     for v in views:
@@ -245,7 +206,7 @@ def list_overrides(
             Text(v["created_by"]),
             Text(v["reason"] or "-"),
         )
-    console.print(table)
+    _print_table(table, empty="no overrides")
 
 
 @override_app.command("remove")
@@ -258,17 +219,13 @@ def remove_override(
     token: Token = None,
 ) -> None:
     """Take an override away (it stays on record, with who removed it)."""
-    api = _connect(ctx, server, token)
-    view = _call(api, "DELETE", f"{API}/overrides/{override_id}")
+    view = _request(ctx, server, token, "DELETE", f"{API}/overrides/{override_id}")
     if as_json:
         print_json(view)
         return
-    console.print(
+    _say(
         f"override {view['id']} removed: {view['user']} is no longer on call for "
-        f"{view['schedule']} from {_when(view['start_at'])} to {_when(view['end_at'])} UTC",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
+        f"{view['schedule']} from {_when(view['start_at'])} to {_when(view['end_at'])} UTC"
     )
 
 
@@ -282,8 +239,7 @@ def feed(
     token: Token = None,
 ) -> None:
     """Issue a user's calendar feed URL (older ones stop working) and print it."""
-    api = _connect(ctx, server, token)
-    issued = _call(api, "POST", f"{API}/users/{user}/feed-token")
+    issued = _request(ctx, server, token, "POST", f"{API}/users/{user}/feed-token")
     if as_json:
         print_json(issued)
         return

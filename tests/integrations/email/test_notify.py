@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -11,50 +10,36 @@ from typing import Any
 
 import pytest
 
-from fireline.domain.incidents.severity import Severity
 from fireline.domain.notify.delivery import Delivery, Outcome
 from fireline.domain.notify.destination import ChannelKind, Destination
-from fireline.domain.notify.message import IncidentBrief, Message, MessageKind
+from fireline.domain.notify.message import Message, MessageKind
 from fireline.integrations.email import EmailNotifier
 from tests.fakes.smtp import FakeSmtp
+from tests.support.messages import assert_no_secret, closed_port, make_brief, make_message
 from tests.support.tls import LoopbackTls
 
 CREATED_AT = datetime(2026, 1, 5, 9, 0, 12, tzinfo=UTC)
 USERNAME = "fireline"
 PASSWORD = "smtp-Pa55word-never-shown"
 TO = "alice@example.com"
+BRIEF = make_brief(
+    summary="Depth 92% of capacity.\nWorkers are healthy.",
+    runbook_url="https://runbooks.example/queue?team=jobs&step=2",
+    opened_at=CREATED_AT,
+)
+# `mail.log` is aiosmtpd, the fake server, logging what it says; everything else is ours.
+SERVER_LOGGERS = ("mail.log",)
 
 
 def _message(kind: MessageKind = MessageKind.TRIGGER, **changes: Any) -> Message:
-    details = changes.pop("details", {})
-    brief = IncidentBrief(
-        ref="INC-42",
-        title="Queue saturated",
-        severity=Severity.SEV2,
-        status="triggered",
-        service="job-queue",
-        summary="Depth 92% of capacity.\nWorkers are healthy.",
-        runbook_url="https://runbooks.example/queue?team=jobs&step=2",
-        incident_url="https://fireline.example/incidents/INC-42",
-        regions=("eu-west-1",),
-        opened_at=CREATED_AT,
-    )
-    return Message(
-        kind=kind,
-        incident=replace(brief, **changes),
-        idempotency_key="outbox-7",
-        created_at=CREATED_AT,
-        recipient="alice",
-        step=1,
-        details=details,
-    )
+    return make_message(kind, brief=BRIEF, created_at=CREATED_AT, **changes)
 
 
 def _destination(smtp: FakeSmtp | None = None, *, to: str = TO, **settings: str) -> Destination:
     # password deliberately not marked secret: the notifier must redact it anyway.
     values = {
         "host": "127.0.0.1",
-        "port": str(smtp.port if smtp else _closed_port()),
+        "port": str(smtp.port if smtp else closed_port()),
         "from": "Fireline <fireline@example.com>",
         "security": smtp.security if smtp else "none",
         "timeout_s": "5",
@@ -64,20 +49,6 @@ def _destination(smtp: FakeSmtp | None = None, *, to: str = TO, **settings: str)
     return Destination(
         kind=ChannelKind.EMAIL, name="alice-mail", address=to, settings=values | settings
     )
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-def _assert_no_secret(delivery: Delivery, caplog: pytest.LogCaptureFixture) -> None:
-    assert PASSWORD not in delivery.reason
-    # `mail.log` is aiosmtpd, the fake server, logging what it says; everything else is ours.
-    client_side = [r for r in caplog.records if r.name != "mail.log"]
-    assert not [r for r in client_side if PASSWORD in r.getMessage()]
 
 
 @pytest.fixture(autouse=True)
@@ -225,7 +196,7 @@ def test_smtp_replies_are_retried_when_4xx_and_fail_when_5xx(
     assert delivery.outcome is outcome
     assert reply.split(" ", 1)[1] in delivery.reason
     assert f"SMTP {reply[:3]}" in delivery.reason
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, PASSWORD, except_loggers=SERVER_LOGGERS)
 
 
 def test_a_wrong_password_fails_for_good(
@@ -237,8 +208,7 @@ def test_a_wrong_password_fails_for_good(
 
     assert delivery.outcome is Outcome.FAILED
     assert "SMTP 535" in delivery.reason
-    assert wrong not in delivery.reason
-    assert not [r for r in caplog.records if wrong in r.getMessage()]
+    assert_no_secret(delivery, caplog, wrong)
     assert smtp.sessions == 0
 
 
@@ -251,7 +221,7 @@ def test_a_password_echoed_by_the_server_is_redacted(
 
     assert delivery.outcome is Outcome.FAILED
     assert "<redacted>" in delivery.reason
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, PASSWORD, except_loggers=SERVER_LOGGERS)
 
 
 def test_timeout_is_retried(
@@ -263,7 +233,7 @@ def test_timeout_is_retried(
 
     assert delivery.outcome is Outcome.RETRY
     assert "timed out" in delivery.reason
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, PASSWORD, except_loggers=SERVER_LOGGERS)
 
 
 def test_connection_refused_is_retried(
@@ -273,7 +243,7 @@ def test_connection_refused_is_retried(
 
     assert delivery.outcome is Outcome.RETRY
     assert "could not talk to SMTP server" in delivery.reason
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, PASSWORD, except_loggers=SERVER_LOGGERS)
 
 
 def test_starttls_required_but_not_offered_fails(
@@ -284,7 +254,7 @@ def test_starttls_required_but_not_offered_fails(
     assert delivery.outcome is Outcome.FAILED
     assert "does not support" in delivery.reason
     assert plain.sessions == 0
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, PASSWORD, except_loggers=SERVER_LOGGERS)
 
 
 def test_an_untrusted_certificate_fails(smtp: FakeSmtp, caplog: pytest.LogCaptureFixture) -> None:
@@ -293,7 +263,7 @@ def test_an_untrusted_certificate_fails(smtp: FakeSmtp, caplog: pytest.LogCaptur
     assert delivery.outcome is Outcome.FAILED
     assert "untrusted certificate" in delivery.reason
     assert smtp.sessions == 0
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, PASSWORD, except_loggers=SERVER_LOGGERS)
 
 
 def test_a_password_is_never_sent_unencrypted(
@@ -305,7 +275,7 @@ def test_a_password_is_never_sent_unencrypted(
 
     assert delivery.outcome is Outcome.FAILED
     assert "unencrypted" in delivery.reason
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, PASSWORD, except_loggers=SERVER_LOGGERS)
 
 
 @pytest.mark.parametrize(
@@ -335,7 +305,7 @@ def test_misconfigured_destinations_fail_without_connecting(
 
     assert delivery.outcome is Outcome.FAILED
     assert words in delivery.reason
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, PASSWORD, except_loggers=SERVER_LOGGERS)
 
 
 def test_an_idempotency_key_that_cannot_be_a_header_fails(
@@ -385,4 +355,4 @@ def test_settings_smtplib_cannot_encode_fail_instead_of_raising(
     assert delivery.outcome is Outcome.FAILED
     assert words in delivery.reason
     assert "pässwörd-non-ascii" not in delivery.reason
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, PASSWORD, except_loggers=SERVER_LOGGERS)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -22,35 +21,26 @@ import pytest
 from fireline.domain.incidents.severity import Severity
 from fireline.domain.notify.delivery import Delivery, Outcome
 from fireline.domain.notify.destination import ChannelKind, Destination
-from fireline.domain.notify.message import IncidentBrief, Message, MessageKind
+from fireline.domain.notify.message import Message, MessageKind
 from fireline.integrations.delivery import make_client
 from fireline.integrations.opsgenie.notify import DEFAULT_URL, OpsgenieNotifier, team_responders
 from tests.fakes.opsgenie import FakeOpsgenie
 from tests.fakes.server import running
+from tests.support.messages import (
+    DOC_QUEUE,
+    DOC_QUEUE_CREATED_AT,
+    DOC_QUEUE_RUNBOOK,
+    INCIDENT_URL,
+    assert_no_secret,
+    closed_port_url,
+    make_brief,
+    make_message,
+)
 
 PAYLOADS = Path(__file__).parent / "payloads"
 KEY = "5ec2e7a1-0b1e-55ed-9c4f-0123456789ab"  # must never be seen again
-OPENED_AT = datetime(2026, 12, 4, 20, 18, 51, 494000, tzinfo=UTC)
-CREATED_AT = datetime(2026, 12, 4, 20, 19, 2, tzinfo=UTC)
-RUNBOOK = "https://runbooks.doc-platform.example/queue-saturation"
-INCIDENT_URL = "https://fireline.example/incidents/INC-42"
 SHORT_TIMEOUT = httpx.Timeout(0.2)
-
-
-def _brief(**changes: Any) -> IncidentBrief:
-    brief = IncidentBrief(
-        ref="INC-42",
-        title="Document queue saturated in eu-west",
-        severity=Severity.SEV1,
-        status="triggered",
-        service="queue",
-        summary="Queue depth is 92% of capacity for 10 minutes.",
-        runbook_url=RUNBOOK,
-        incident_url=INCIDENT_URL,
-        regions=("eu-west",),
-        opened_at=OPENED_AT,
-    )
-    return replace(brief, **changes)
+BRIEF = make_brief(DOC_QUEUE, severity=Severity.SEV1, regions=("eu-west",))
 
 
 def _message(
@@ -59,13 +49,15 @@ def _message(
     details: dict[str, str] | None = None,
     **changes: Any,
 ) -> Message:
-    return Message(
-        kind=kind,
-        incident=_brief(**changes),
+    return make_message(
+        kind,
+        brief=BRIEF,
         idempotency_key="outbox-9",
-        created_at=CREATED_AT,
+        created_at=DOC_QUEUE_CREATED_AT,
+        recipient=None,
         step=2,
         details={"team": "doc-platform"} if details is None else details,
+        **changes,
     )
 
 
@@ -81,13 +73,6 @@ def _destination(
         settings=settings,
         secrets=frozenset({"api_key"}) if secret else frozenset(),
     )
-
-
-def _closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
@@ -139,7 +124,7 @@ def test_trigger_creates_an_alert_aliased_by_the_incident_ref(
                 "Status: triggered",
                 "Service: queue",
                 "Regions: eu-west",
-                f"Runbook: {RUNBOOK}",
+                f"Runbook: {DOC_QUEUE_RUNBOOK}",
                 f"Fireline: {INCIDENT_URL}",
             ]
         ),
@@ -153,7 +138,7 @@ def test_trigger_creates_an_alert_aliased_by_the_incident_ref(
             "service": "queue",
             "regions": "eu-west",
             "incident_url": INCIDENT_URL,
-            "runbook_url": RUNBOOK,
+            "runbook_url": DOC_QUEUE_RUNBOOK,
             "opened_at": "2026-12-04T20:18:51.494000+00:00",
             "step": "2",
             "team": "doc-platform",
@@ -325,7 +310,7 @@ def test_timeout_is_retried(fake: FakeOpsgenie, url: str, impatient: OpsgenieNot
 
 
 def test_connection_refused_is_retried(notifier: OpsgenieNotifier) -> None:
-    delivery = notifier.send(_message(), _destination(_closed_port_url()))
+    delivery = notifier.send(_message(), _destination(closed_port_url()))
 
     assert delivery.outcome is Outcome.RETRY
     assert "could not reach" in delivery.reason
@@ -379,7 +364,7 @@ def test_no_outcome_leaks_the_api_key(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     key = "5ec2e7a1-wrong-wrong-wrong" if scenario == "wrong-key" else KEY
-    target = _closed_port_url() if scenario == "refused" else url
+    target = closed_port_url() if scenario == "refused" else url
     if scenario == "rate-limited":
         fake.fail_next(429, retry_after="5")
     elif scenario == "server-error":
@@ -391,8 +376,7 @@ def test_no_outcome_leaks_the_api_key(
 
     delivery = impatient.send(_message(), _destination(target, key=key, secret=marked_secret))
 
-    assert key not in delivery.reason
-    assert key not in caplog.text
+    assert_no_secret(delivery, caplog, key)
     if scenario == "echoed-key":
         assert "Key <redacted> is not valid" in delivery.reason
     if scenario in ("sent", "timeout"):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,45 +16,34 @@ import pytest
 from fireline.domain.incidents.severity import Severity
 from fireline.domain.notify.delivery import Delivery, Outcome
 from fireline.domain.notify.destination import ChannelKind, Destination
-from fireline.domain.notify.message import IncidentBrief, Message, MessageKind
+from fireline.domain.notify.message import Message, MessageKind
 from fireline.integrations.delivery import make_client
 from fireline.integrations.pagerduty.notify import DEFAULT_URL, PagerDutyNotifier
 from tests.fakes.pagerduty import FakePagerDuty
 from tests.fakes.server import running
+from tests.support.messages import (
+    DOC_QUEUE,
+    DOC_QUEUE_CREATED_AT,
+    DOC_QUEUE_RUNBOOK,
+    INCIDENT_URL,
+    assert_no_secret,
+    closed_port_url,
+    make_message,
+)
 
 PAYLOADS = Path(__file__).parent / "payloads"
 KEY = "0b1e55ed" * 4  # a 32-character routing key that must never be seen again
-OPENED_AT = datetime(2026, 12, 4, 20, 18, 51, 494000, tzinfo=UTC)
-CREATED_AT = datetime(2026, 12, 4, 20, 19, 2, tzinfo=UTC)
-RUNBOOK = "https://runbooks.doc-platform.example/queue-saturation"
-INCIDENT_URL = "https://fireline.example/incidents/INC-42"
 SHORT_TIMEOUT = httpx.Timeout(0.2)
 
 
-def _brief(**changes: Any) -> IncidentBrief:
-    brief = IncidentBrief(
-        ref="INC-42",
-        title="Document queue saturated in eu-west",
-        severity=Severity.SEV2,
-        status="triggered",
-        service="queue",
-        summary="Queue depth is 92% of capacity for 10 minutes.",
-        runbook_url=RUNBOOK,
-        incident_url=INCIDENT_URL,
-        regions=("eu-west", "eu-central"),
-        opened_at=OPENED_AT,
-    )
-    return replace(brief, **changes)
-
-
 def _message(kind: MessageKind = MessageKind.TRIGGER, **changes: Any) -> Message:
-    return Message(
-        kind=kind,
-        incident=_brief(**changes),
-        idempotency_key="outbox-7",
-        created_at=CREATED_AT,
-        step=1,
+    return make_message(
+        kind,
+        brief=DOC_QUEUE,
+        created_at=DOC_QUEUE_CREATED_AT,
+        recipient=None,
         details={"team": "doc-platform"},
+        **changes,
     )
 
 
@@ -66,19 +54,6 @@ def _destination(url: str, *, key: str = KEY, secret: bool = True) -> Destinatio
         settings={"routing_key": key, "url": url},
         secrets=frozenset({"routing_key"}) if secret else frozenset(),
     )
-
-
-def _closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v2/enqueue"
-
-
-def _assert_no_secret(delivery: Delivery, caplog: pytest.LogCaptureFixture, secret: str) -> None:
-    assert secret not in delivery.reason
-    assert secret not in caplog.text
-    assert all(secret not in str(record.args) for record in caplog.records)
 
 
 @pytest.fixture
@@ -135,12 +110,12 @@ def test_trigger_sends_the_incident_and_returns_the_dedup_key(
                 "regions": ["eu-west", "eu-central"],
                 "summary": "Queue depth is 92% of capacity for 10 minutes.",
                 "incident_url": INCIDENT_URL,
-                "runbook_url": RUNBOOK,
+                "runbook_url": DOC_QUEUE_RUNBOOK,
                 "step": 1,
             },
         },
         "links": [
-            {"href": RUNBOOK, "text": "Runbook"},
+            {"href": DOC_QUEUE_RUNBOOK, "text": "Runbook"},
             {"href": INCIDENT_URL, "text": "INC-42 in Fireline"},
         ],
         "client": "Fireline",
@@ -281,7 +256,7 @@ def test_timeout_is_retried_and_the_late_event_keeps_the_same_dedup_key(
 
 
 def test_connection_refused_is_retried(notifier: PagerDutyNotifier) -> None:
-    delivery = notifier.send(_message(), _destination(_closed_port_url()))
+    delivery = notifier.send(_message(), _destination(closed_port_url("/v2/enqueue")))
 
     assert delivery.outcome is Outcome.RETRY
     assert "could not reach" in delivery.reason
@@ -326,7 +301,7 @@ def test_no_outcome_leaks_the_routing_key(
     marked_secret: bool,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    target = _closed_port_url() if scenario == "refused" else url
+    target = closed_port_url("/v2/enqueue") if scenario == "refused" else url
     if scenario == "rate-limited":
         fake.fail_next(429, retry_after="5")
     elif scenario == "server-error":
@@ -338,7 +313,7 @@ def test_no_outcome_leaks_the_routing_key(
 
     delivery = impatient.send(_message(), _destination(target, secret=marked_secret))
 
-    _assert_no_secret(delivery, caplog, KEY)
+    assert_no_secret(delivery, caplog, KEY)
     if scenario == "echoed-key":
         assert "bad key <redacted>" in delivery.reason
     if scenario in ("sent", "timeout"):

@@ -3,72 +3,41 @@
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from fireline.domain.incidents.severity import Severity
 from fireline.domain.notify.delivery import Delivery, Outcome
 from fireline.domain.notify.destination import ChannelKind, Destination
-from fireline.domain.notify.message import IncidentBrief, Message, MessageKind
+from fireline.domain.notify.message import Message, MessageKind
 from fireline.integrations.delivery import make_client
 from fireline.integrations.slack import SlackNotifier, build_payload
 from tests.fakes.server import running
 from tests.fakes.slack import SECRET, FakeSlack
+from tests.support.messages import assert_no_secret, closed_port_url, make_brief, make_message
 
-CREATED_AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 RUNBOOK = "https://runbooks.example/queue?team=jobs&step=2"
-INCIDENT_URL = "https://fireline.example/incidents/INC-42"
+BRIEF = make_brief(
+    summary="Depth 92% of capacity & rising for <10 min>.",
+    runbook_url=RUNBOOK,
+    regions=("eu-west-1", "eu-central-1"),
+)
+# httpx itself logs every request URL at INFO; the application keeps the `httpx` logger at
+# WARNING or above, so only Fireline's and other libraries' records are held to the secret check.
+QUIET_LOGGERS = ("httpx",)
 
 
 def _message(kind: MessageKind = MessageKind.TRIGGER, **changes: Any) -> Message:
-    details = changes.pop("details", {})
-    brief = IncidentBrief(
-        ref="INC-42",
-        title="Queue saturated",
-        severity=Severity.SEV2,
-        status="triggered",
-        service="job-queue",
-        summary="Depth 92% of capacity & rising for <10 min>.",
-        runbook_url=RUNBOOK,
-        incident_url=INCIDENT_URL,
-        regions=("eu-west-1", "eu-central-1"),
-        opened_at=CREATED_AT,
-    )
-    return Message(
-        kind=kind,
-        incident=replace(brief, **changes),
-        idempotency_key="outbox-7",
-        created_at=CREATED_AT,
-        recipient="alice",
-        step=1,
-        details=details,
-    )
+    return make_message(kind, brief=BRIEF, **changes)
 
 
 def _destination(url: str) -> Destination:
     # Deliberately not marked secret: the notifier must treat the URL as the credential anyway.
     return Destination(kind=ChannelKind.SLACK, name="ops-channel", settings={"webhook_url": url})
-
-
-def _closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/services/T0FIRELINE/B0FIRELINE/{SECRET}"
-
-
-def _assert_no_secret(delivery: Delivery, caplog: pytest.LogCaptureFixture) -> None:
-    assert SECRET not in delivery.reason
-    # httpx itself logs every request URL at INFO; the application keeps the `httpx` logger at
-    # WARNING or above, so only Fireline's and other libraries' records are held to this.
-    leaked = [r for r in caplog.records if r.name != "httpx" and SECRET in r.getMessage()]
-    assert not leaked
 
 
 def _request_text(body: dict[str, Any]) -> str:
@@ -234,7 +203,7 @@ def test_429_is_retried_after_slacks_retry_after(
     assert delivery.outcome is Outcome.RETRY
     assert delivery.retry_after == timedelta(seconds=7)
     assert "HTTP 429" in delivery.reason
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, SECRET, except_loggers=QUIET_LOGGERS)
 
 
 def test_server_error_is_retried(
@@ -246,7 +215,7 @@ def test_server_error_is_retried(
 
     assert delivery.outcome is Outcome.RETRY
     assert delivery.retry_after is None
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, SECRET, except_loggers=QUIET_LOGGERS)
 
 
 def test_archived_channel_fails_for_good(
@@ -259,7 +228,7 @@ def test_archived_channel_fails_for_good(
     assert delivery.outcome is Outcome.FAILED
     assert "HTTP 410" in delivery.reason
     assert "channel_is_archived" in delivery.reason
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, SECRET, except_loggers=QUIET_LOGGERS)
 
 
 def test_revoked_webhook_fails_and_the_reason_hides_the_url(
@@ -273,7 +242,7 @@ def test_revoked_webhook_fails_and_the_reason_hides_the_url(
     assert "HTTP 404" in delivery.reason
     assert "no_service" in delivery.reason
     assert "<redacted>" in delivery.reason
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, SECRET, except_loggers=QUIET_LOGGERS)
 
 
 def test_a_webhook_slack_never_issued_fails(
@@ -286,7 +255,7 @@ def test_a_webhook_slack_never_issued_fails(
     assert delivery.outcome is Outcome.FAILED
     assert "n0tTheS3cretWeWereGiven1" not in delivery.reason
     assert [r.split(": ")[-1] for r in fake.take_refusals()] == ["not the webhook this fake issued"]
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, SECRET, except_loggers=QUIET_LOGGERS)
 
 
 def test_timeout_is_retried(fake: FakeSlack, hook: str, caplog: pytest.LogCaptureFixture) -> None:
@@ -297,18 +266,20 @@ def test_timeout_is_retried(fake: FakeSlack, hook: str, caplog: pytest.LogCaptur
 
     assert delivery.outcome is Outcome.RETRY
     assert "timed out" in delivery.reason
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, SECRET, except_loggers=QUIET_LOGGERS)
     fake.take()  # Slack still posts the late message: retries can duplicate, as with any webhook
 
 
 def test_connection_refused_is_retried(
     notifier: SlackNotifier, caplog: pytest.LogCaptureFixture
 ) -> None:
-    delivery = notifier.send(_message(), _destination(_closed_port_url()))
+    delivery = notifier.send(
+        _message(), _destination(closed_port_url(f"/services/T0FIRELINE/B0FIRELINE/{SECRET}"))
+    )
 
     assert delivery.outcome is Outcome.RETRY
     assert "could not reach" in delivery.reason
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, SECRET, except_loggers=QUIET_LOGGERS)
 
 
 @pytest.mark.parametrize("url", ["", "hooks.slack.com/services/x", "ftp://example.com/hook"])

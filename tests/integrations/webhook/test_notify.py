@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -12,40 +11,23 @@ from typing import Any
 import httpx
 import pytest
 
-from fireline.domain.incidents.severity import Severity
 from fireline.domain.notify.delivery import Delivery, Outcome
 from fireline.domain.notify.destination import ChannelKind, Destination
-from fireline.domain.notify.message import IncidentBrief, Message, MessageKind
+from fireline.domain.notify.message import Message, MessageKind
 from fireline.integrations.delivery import make_client
 from fireline.integrations.webhook import WebhookNotifier, verify
 from tests.fakes.server import running
 from tests.fakes.webhook import PATH, SECRET, FakeWebhookReceiver
 from tests.support.fake_clock import START, FakeClock
+from tests.support.messages import assert_no_secret, closed_port_url, make_brief, make_message
 
 OPENED_AT = datetime(2026, 1, 5, 8, 55, tzinfo=UTC)
+BRIEF = make_brief(opened_at=OPENED_AT)
 
 
 def _message(kind: MessageKind = MessageKind.TRIGGER, **changes: Any) -> Message:
-    brief = IncidentBrief(
-        ref="INC-42",
-        title="Queue saturated",
-        severity=Severity.SEV2,
-        status="triggered",
-        service="job-queue",
-        summary="Depth 92% of capacity.",
-        runbook_url="https://runbooks.example/queue",
-        incident_url="https://fireline.example/incidents/INC-42",
-        regions=("eu-west-1",),
-        opened_at=OPENED_AT,
-    )
-    return Message(
-        kind=kind,
-        incident=replace(brief, **changes),
-        idempotency_key="outbox-7",
-        created_at=OPENED_AT,
-        recipient="alice",
-        step=2,
-        details={"actor": "bob"},
+    return make_message(
+        kind, brief=BRIEF, created_at=OPENED_AT, step=2, details={"actor": "bob"}, **changes
     )
 
 
@@ -54,18 +36,6 @@ def _destination(url: str, *, secret: str = SECRET) -> Destination:
     return Destination(
         kind=ChannelKind.WEBHOOK, name="customer-hook", settings={"url": url, "secret": secret}
     )
-
-
-def _closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}{PATH}"
-
-
-def _assert_no_secret(delivery: Delivery, caplog: pytest.LogCaptureFixture) -> None:
-    assert SECRET not in delivery.reason
-    assert not [r for r in caplog.records if SECRET in r.getMessage()]
 
 
 @pytest.fixture(autouse=True)
@@ -184,8 +154,7 @@ def test_a_receiver_with_another_secret_refuses_and_delivery_fails(
 
     assert delivery.outcome is Outcome.FAILED
     assert "HTTP 401" in delivery.reason
-    assert other not in delivery.reason
-    assert not [r for r in caplog.records if other in r.getMessage()]
+    assert_no_secret(delivery, caplog, other)
     assert [r.split(": ")[-1] for r in fake.take_refusals()] == ["signature does not match"]
 
 
@@ -198,7 +167,7 @@ def test_429_is_retried_after_the_receivers_retry_after(
 
     assert delivery.outcome is Outcome.RETRY
     assert delivery.retry_after == timedelta(seconds=30)
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, SECRET)
 
 
 def test_server_error_is_retried(
@@ -209,7 +178,7 @@ def test_server_error_is_retried(
     delivery = notifier.send(_message(), _destination(url))
 
     assert delivery.outcome is Outcome.RETRY
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, SECRET)
 
 
 def test_client_error_fails_for_good(
@@ -221,7 +190,7 @@ def test_client_error_fails_for_good(
 
     assert delivery.outcome is Outcome.FAILED
     assert "HTTP 410" in delivery.reason
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, SECRET)
 
 
 def test_timeout_is_retried(
@@ -234,17 +203,17 @@ def test_timeout_is_retried(
 
     assert delivery.outcome is Outcome.RETRY
     assert "timed out" in delivery.reason
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, SECRET)
     fake.take()  # the receiver still got it: the Idempotency-Key lets it drop the retry
 
 
 def test_connection_refused_is_retried(
     notifier: WebhookNotifier, caplog: pytest.LogCaptureFixture
 ) -> None:
-    delivery = notifier.send(_message(), _destination(_closed_port_url()))
+    delivery = notifier.send(_message(), _destination(closed_port_url(PATH)))
 
     assert delivery.outcome is Outcome.RETRY
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, SECRET)
 
 
 def test_a_secret_echoed_by_the_receiver_is_redacted(
@@ -256,7 +225,7 @@ def test_a_secret_echoed_by_the_receiver_is_redacted(
 
     assert delivery.outcome is Outcome.FAILED
     assert "<redacted>" in delivery.reason
-    _assert_no_secret(delivery, caplog)
+    assert_no_secret(delivery, caplog, SECRET)
 
 
 @pytest.mark.parametrize(

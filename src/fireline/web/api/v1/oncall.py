@@ -7,11 +7,14 @@ a bearer API token like the rest of the API.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
+from fastapi.types import DecoratedCallable
 from pydantic import AwareDatetime
 
 from fireline.domain.access.token import Principal
@@ -70,11 +73,14 @@ def _window(
     return start, end_at or start + length
 
 
-def _query_named(invalid: Invalid) -> Invalid:
-    """Return `invalid` with the window's fields named as in the query string."""
-    return Invalid(
-        [FieldError(_QUERY_NAMES.get(e.field, e.field), e.message) for e in invalid.errors]
-    )
+@contextmanager
+def _query_names() -> Iterator[None]:
+    """Name the window's fields in an `Invalid` raised inside as the query string does."""
+    try:
+        yield
+    except Invalid as invalid:
+        errors = [FieldError(_QUERY_NAMES.get(e.field, e.field), e.message) for e in invalid.errors]
+        raise Invalid(errors) from invalid
 
 
 @router.get("/oncall", response_model=list[OnCallRead])
@@ -113,12 +119,10 @@ def shifts(
     """The final shifts over [from, to) (at most 366 days), overrides included."""
     c = container_of(request)
     start, end = _window(request, start_at, end_at, length=DEFAULT_WINDOW)
-    try:
+    with _query_names():
         found = use.schedule_shifts(
             c.uow, config=c.live_config.current(), schedule=name, start_at=start, end_at=end
         )
-    except Invalid as invalid:
-        raise _query_named(invalid) from invalid
     return ShiftsRead(
         schedule=name, start_at=start, end_at=end, shifts=[ShiftRead.of(s) for s in found]
     )
@@ -131,12 +135,10 @@ def list_overrides(
     """The live overrides overlapping [from, to) (default: from now, for 366 days)."""
     c = container_of(request)
     start, end = _window(request, start_at, end_at, length=use.MAX_WINDOW)
-    try:
+    with _query_names():
         views = use.list_overrides(
             c.uow, config=c.live_config.current(), schedule=name, start_at=start, end_at=end
         )
-    except Invalid as invalid:
-        raise _query_named(invalid) from invalid
     return [OverrideRead.of(v) for v in views]
 
 
@@ -207,6 +209,16 @@ def create_feed_token(name: str, request: Request, who: Responder) -> FeedTokenI
     )
 
 
+def _calendar_route(path: str, *, name: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """Route GET `path` (named `name`, for `url_for`) to a view that answers an iCalendar feed."""
+    return router.get(
+        path,
+        response_class=Response,
+        name=name,
+        responses={200: {"content": {"text/calendar": {}}}},
+    )
+
+
 def _calendar(body: bytes, *, filename: str) -> Response:
     return Response(
         content=body,
@@ -219,12 +231,7 @@ def _calendar(body: bytes, *, filename: str) -> Response:
     )
 
 
-@router.get(
-    "/schedules/{name}/oncall.ics",
-    response_class=Response,
-    name="schedule_calendar",
-    responses={200: {"content": {"text/calendar": {}}}},
-)
+@_calendar_route("/schedules/{name}/oncall.ics", name="schedule_calendar")
 def schedule_calendar(name: str, request: Request, token: FeedToken = None) -> Response:
     """The schedule's shifts as an iCalendar feed (a week back, 90 days on); any feed token."""
     c = container_of(request)
@@ -234,12 +241,7 @@ def schedule_calendar(name: str, request: Request, token: FeedToken = None) -> R
     return _calendar(body, filename=f"{name}.ics")
 
 
-@router.get(
-    "/users/{name}/oncall.ics",
-    response_class=Response,
-    name="user_calendar",
-    responses={200: {"content": {"text/calendar": {}}}},
-)
+@_calendar_route("/users/{name}/oncall.ics", name="user_calendar")
 def user_calendar(name: str, request: Request, token: FeedToken = None) -> Response:
     """The user's own shifts on every schedule as an iCalendar feed; that user's feed token."""
     c = container_of(request)

@@ -38,15 +38,8 @@ class OnCallRead(BaseModel):
 
     @classmethod
     def of(cls, now: OnCallNow) -> OnCallRead:
-        """Render an answer of `who_is_on_call`."""
-        return cls(
-            schedule=now.schedule,
-            user=now.user,
-            at=now.at,
-            start_at=now.start_at,
-            end_at=now.end_at,
-            layer=now.layer,
-        )
+        """Render an answer of `who_is_on_call` (its fields are this model's)."""
+        return cls.model_validate(now, from_attributes=True)
 
 
 class RestrictionRead(BaseModel):
@@ -121,8 +114,8 @@ class ShiftRead(BaseModel):
 
     @classmethod
     def of(cls, shift: Shift) -> ShiftRead:
-        """Render a domain shift."""
-        return cls(user=shift.user, start_at=shift.start_at, end_at=shift.end_at, layer=shift.layer)
+        """Render a domain shift (its fields are this model's)."""
+        return cls.model_validate(shift, from_attributes=True)
 
 
 class ShiftsRead(BaseModel):
@@ -159,19 +152,8 @@ class OverrideRead(BaseModel):
 
     @classmethod
     def of(cls, view: OverrideView) -> OverrideRead:
-        """Render a stored override."""
-        return cls(
-            id=view.id,
-            schedule=view.schedule,
-            user=view.user,
-            start_at=view.start_at,
-            end_at=view.end_at,
-            reason=view.reason,
-            created_by=view.created_by,
-            created_at=view.created_at,
-            removed_by=view.removed_by,
-            removed_at=view.removed_at,
-        )
+        """Render a stored override (its fields are this model's)."""
+        return cls.model_validate(view, from_attributes=True)
 
 
 class ContactMethodRead(BaseModel):
@@ -185,19 +167,13 @@ class ContactMethodRead(BaseModel):
     @classmethod
     def of(cls, method: ContactMethod) -> ContactMethodRead:
         """Render a contact method, hiding the path and query of URL addresses."""
-        if method.kind not in _URL_KINDS:
-            return cls(
-                name=method.name,
-                kind=method.kind.value,
-                address=method.address,
-                address_redacted=False,
-            )
-        parts = urlsplit(method.address)
+        redacted = method.kind in _URL_KINDS
+        address = method.address
+        if redacted:
+            parts = urlsplit(address)
+            address = f"{parts.scheme}://{parts.hostname or ''}/…"
         return cls(
-            name=method.name,
-            kind=method.kind.value,
-            address=f"{parts.scheme}://{parts.hostname or ''}/…",
-            address_redacted=True,
+            name=method.name, kind=method.kind.value, address=address, address_redacted=redacted
         )
 
 

@@ -15,6 +15,7 @@ from fireline.domain.notify.destination import ChannelKind
 from fireline.domain.notify.ports import Notifier
 from fireline.engine.loop import Engine, default_modules
 from fireline.engine.modules.outbox import LEASE
+from fireline.engine.modules.runbook_steps import GRACE
 from fireline.integrations.delivery import make_client
 from fireline.integrations.email.notify import EmailNotifier
 from fireline.integrations.opsgenie.notify import OpsgenieNotifier
@@ -25,6 +26,7 @@ from fireline.integrations.webhook.notify import WebhookNotifier
 from fireline.services.configfile.loader import parse_applied
 from fireline.services.container import Container
 from fireline.services.live_config import LiveConfig
+from fireline.services.runbooks.runner import ActionRunner
 from fireline.store import migrate
 from fireline.store.db import make_engine
 from fireline.store.uow import UnitOfWork
@@ -69,13 +71,14 @@ def build_engine(
     notifiers: Mapping[ChannelKind, Notifier] | None = None,
     *,
     outbox_lease: timedelta = LEASE,
+    step_grace: timedelta = GRACE,
 ) -> Engine:
     """Build the background engine with every module; `close()` it when done."""
-    if notifiers is not None:
-        return Engine(container, default_modules(notifiers, lease=outbox_lease))
     client = make_client()
-    built = build_notifiers(container.clock, client)
-    modules = default_modules(built, lease=outbox_lease)
+    chosen = build_notifiers(container.clock, client) if notifiers is None else notifiers
+    modules = default_modules(
+        chosen, runner=ActionRunner(client), lease=outbox_lease, step_grace=step_grace
+    )
     return Engine(container, modules, closers=[client.close])
 
 

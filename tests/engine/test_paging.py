@@ -89,7 +89,7 @@ def test_alert_triggers_pagerduty_with_the_incident_ref(
     assert event["routing_key"] == PD_ROUTING_KEY
     assert event["payload"]["severity"] == "error"  # SEV2: critical in one region
     assert {"href": "https://runbooks.example/queue", "text": "Runbook"} in event["links"]
-    assert engine.tick() == {"heartbeats": 0, "escalations": 0, "outbox": 0}
+    assert engine.tick() == {"heartbeats": 0, "escalations": 0, "runbook_steps": 0, "outbox": 0}
     assert _kinds(container) == [
         "incident.opened",
         "escalation.started",

@@ -86,6 +86,17 @@ class OnCall:
 
 
 @dataclass(frozen=True, slots=True)
+class RunbookSettings:
+    """Where runbooks live and what their automated steps may touch."""
+
+    repository: str
+    platform: dict[str, str] = field(default_factory=dict)
+    prometheus_url: str | None = None
+    shell_allowlist: tuple[str, ...] = ()
+    auto: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Configuration:
     """Everything a config file declares."""
 
@@ -96,6 +107,7 @@ class Configuration:
     heartbeats: tuple[Heartbeat, ...] = ()
     revision: str = field(default="")
     oncall: OnCall = field(default_factory=OnCall)
+    runbooks: RunbookSettings | None = None
 
     def integration_by_key(self, key: str) -> Integration | None:
         """Return the integration whose key is `key`, if any."""

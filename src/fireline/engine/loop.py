@@ -14,19 +14,30 @@ from fireline.engine.module import EngineModule
 from fireline.engine.modules.escalations import Escalations
 from fireline.engine.modules.heartbeats import Heartbeats
 from fireline.engine.modules.outbox import LEASE, Outbox
+from fireline.engine.modules.runbook_steps import GRACE, RunbookSteps
 from fireline.services.container import Container
+from fireline.services.runbooks.runner import ActionRunner
 
 log = logging.getLogger("fireline.engine")
 
 
 def default_modules(
-    notifiers: Mapping[ChannelKind, Notifier], *, lease: timedelta = LEASE
+    notifiers: Mapping[ChannelKind, Notifier],
+    *,
+    runner: ActionRunner,
+    lease: timedelta = LEASE,
+    step_grace: timedelta = GRACE,
 ) -> list[EngineModule]:
     """Return the modules a running engine has, in the order each tick runs them.
 
     Escalations run before the outbox, so a step paged in a tick is delivered in that tick.
     """
-    return [Heartbeats(), Escalations(), Outbox(notifiers, lease=lease)]
+    return [
+        Heartbeats(),
+        Escalations(),
+        RunbookSteps(runner, grace=step_grace),
+        Outbox(notifiers, lease=lease),
+    ]
 
 
 class Engine:

@@ -25,6 +25,7 @@ from fireline.domain.validation import SLUG
 from fireline.services.heartbeats import beat_in
 from fireline.services.incidents import save_change
 from fireline.services.paging.escalations import on_opened
+from fireline.services.runbooks.runs import start_auto_run
 from fireline.services.timeline import append
 from fireline.store.uow import Tx, UnitOfWork
 
@@ -222,6 +223,7 @@ def _incident_for(batch: _Batch, item: _Planned) -> tuple[Incident, bool]:
     append(tx, incident.id, entry=Entry("incident.opened", data), actor=actor, at=now)
     if not item.paging_suppressed:
         on_opened(tx, incident, config=batch.config, now=now)
+    start_auto_run(tx, incident, config=batch.config, labels=dict(item.alert.labels), now=now)
     return incident, True
 
 

@@ -7,7 +7,12 @@ from datetime import UTC
 from pathlib import Path
 from typing import NamedTuple
 
-from fireline.domain.configuration import Configuration, Heartbeat, Integration
+from fireline.domain.configuration import (
+    Configuration,
+    Heartbeat,
+    Integration,
+    RunbookSettings,
+)
 from fireline.domain.errors import FieldError, FirelineError, Invalid
 from fireline.domain.labels import Matcher, parse_matcher
 from fireline.domain.routing.rules import (
@@ -154,6 +159,7 @@ def _convert(
         ),
         revision=revision,
         oncall=oncall,
+        runbooks=_runbooks(model),
     )
     return configuration, []
 
@@ -182,6 +188,19 @@ def _routing(model: ConfigFile) -> Routing:
         group_key=defaults.group_key or DEFAULT_GROUP_KEY,
         title=defaults.title or DEFAULT_TITLE,
         on_resolved=spec.on_resolved,
+    )
+
+
+def _runbooks(model: ConfigFile) -> RunbookSettings | None:
+    spec = model.runbooks
+    if spec is None:
+        return None
+    return RunbookSettings(
+        repository=spec.repository,
+        platform=dict(spec.platform),
+        prometheus_url=spec.prometheus_url,
+        shell_allowlist=tuple(spec.shell_allowlist),
+        auto=spec.auto,
     )
 
 

@@ -204,6 +204,28 @@ class HeartbeatSpec(Section):
     match: Matchers
 
 
+class RunbooksSpec(Section):
+    """The runbook repository and what automated steps may reach."""
+
+    repository: str = Field(
+        min_length=1,
+        description="Path of the Git repository of runbooks (relative to the server's "
+        "working directory, or absolute)",
+    )
+    platform: dict[str, str] = Field(
+        default={}, description="Values for step templates as platform.<name>, e.g. admin_url"
+    )
+    prometheus_url: str | None = Field(
+        default=None, description="Prometheus HTTP API base URL for prometheus_query steps"
+    )
+    shell_allowlist: list[str] = Field(
+        default=[], description="Command prefixes that shell steps may run; nothing else runs"
+    )
+    auto: bool = Field(
+        default=True, description="Run steps marked auto: true when a matching incident opens"
+    )
+
+
 class ConfigFile(Section):
     """The whole of `fireline.yaml`."""
 
@@ -219,6 +241,7 @@ class ConfigFile(Section):
     schedules: list[ScheduleSpec] = Field(default=[], description="Who is on call when")
     escalation_policies: list[PolicySpec] = Field(default=[], description="Who is paged, in order")
     paging: PagingSpec = Field(default=PagingSpec(), description="Providers, fallback, links")
+    runbooks: RunbooksSpec | None = Field(default=None, description="Runbooks as code")
 
 
 # Lists whose items must differ in these fields.

@@ -28,6 +28,7 @@ class RunView:
     runbook_id: str
     commit: str
     status: str
+    mode: str
     dry_run: bool
     started_by: str
     created_at: datetime
@@ -63,6 +64,7 @@ def _run(row: RunbookRunRow) -> RunView:
         row.runbook_id,
         row.commit,
         row.status,
+        row.mode,
         row.dry_run,
         row.started_by,
         row.created_at,
@@ -104,6 +106,7 @@ class RunbookRunRepo:
         runbook_id: str,
         commit: str,
         status: str,
+        mode: str,
         dry_run: bool,
         started_by: str,
         now: datetime,
@@ -114,6 +117,7 @@ class RunbookRunRepo:
             runbook_id=runbook_id,
             commit=commit,
             status=status,
+            mode=mode,
             dry_run=dry_run,
             started_by=started_by,
             created_at=now,
@@ -180,7 +184,8 @@ class RunbookRunRepo:
         return _run(row)
 
     def claim(self, *, now: datetime, lease_until: datetime, limit: int) -> list[StepRunView]:
-        """Lease due pending steps (SKIP LOCKED) and mark them running."""
+        """Lease due pending steps (SKIP LOCKED) and mark them running (`started_at` is set
+        by the caller when the action really starts, after the guards)."""
         rows = self._session.scalars(
             select(RunbookStepRunRow)
             .where(RunbookStepRunRow.status == PENDING, RunbookStepRunRow.next_at <= now)
@@ -192,7 +197,6 @@ class RunbookRunRepo:
             row.status = RUNNING
             row.lease_until = lease_until
             row.attempts += 1
-            row.started_at = row.started_at or now
         self._session.flush()
         return [_step(row) for row in rows]
 

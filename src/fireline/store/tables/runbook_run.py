@@ -38,6 +38,8 @@ class RunbookRunRow(Base):
     runbook_id: Mapped[str] = mapped_column(String(100))
     commit: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(24))
+    # Which steps the run takes: "all" in order, "auto" (those marked auto), or "step" (one).
+    mode: Mapped[str] = mapped_column(String(8))
     dry_run: Mapped[bool] = mapped_column(Boolean)
     started_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

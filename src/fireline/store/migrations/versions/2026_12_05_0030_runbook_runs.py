@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("runbook_id", sa.String(length=100), nullable=False),
         sa.Column("commit", sa.String(length=40), nullable=False),
         sa.Column("status", sa.String(length=24), nullable=False),
+        sa.Column("mode", sa.String(length=8), nullable=False),
         sa.Column("dry_run", sa.Boolean(), nullable=False),
         sa.Column("started_by", sa.String(length=100), nullable=False),
         sa.Column("created_at", INSTANT, nullable=False),

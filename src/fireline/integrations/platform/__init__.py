@@ -1,0 +1,1 @@
+"""The document platform's admin API, called by runbook steps (`http` actions)."""

@@ -1,0 +1,1 @@
+"""The Prometheus HTTP API, as runbook steps query it."""

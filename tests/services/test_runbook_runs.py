@@ -144,6 +144,8 @@ def test_auto_steps_run_when_a_matching_incident_opens(
     clock.advance(seconds=11)
     _drain(engine)
     assert [s.status for s in _steps(container)] == ["succeeded"] * 3
+    incident = api.ok("GET", "/api/v1/incidents/INC-1", as_="viewer")
+    assert incident["runbook_url"].startswith("/api/v1/runbooks/queue-saturation?at=")
     assert _kinds(container) == [
         "runbook.linked",
         "runbook.run_started",

@@ -117,6 +117,8 @@ def start_auto_run(
         return None
     if found is None:
         return None
+    url = runbook_link(found.runbook.id, commit=found.commit)
+    tx.incidents.set_runbook_url(incident.id, url)
     append(
         tx,
         incident.id,
@@ -126,6 +128,7 @@ def start_auto_run(
                 "runbook": found.runbook.id,
                 "commit": found.commit,
                 "path": found.runbook.path,
+                "url": url,
             },
         ),
         actor=ACTOR,
@@ -136,6 +139,11 @@ def start_auto_run(
     run = _begin(tx, incident, found, mode=AUTO, actor=ACTOR, now=now)
     queue_next(tx, run, found.runbook, after=0, now=now)
     return run
+
+
+def runbook_link(runbook_id: str, *, commit: str) -> str:
+    """The API path that shows a runbook exactly as it was at `commit`."""
+    return f"/api/v1/runbooks/{runbook_id}?at={commit}"
 
 
 def _begin(

@@ -225,6 +225,12 @@ class IncidentRepo:
             _SET_HEAD, {"iid": incident_id, "head_seq": head.seq, "head_hash": head.hash}
         )
 
+    def set_runbook_url(self, incident_id: int, url: str) -> None:
+        """Point the incident's runbook link at a runbook version (the caller holds the lock)."""
+        self._session.execute(
+            update(IncidentRow).where(IncidentRow.id == incident_id).values(runbook_url=url)
+        )
+
     def heads(self, incident_id: int | None = None) -> dict[int, ChainHead]:
         """Return the chain tips of one incident or of all of them."""
         stmt = select(IncidentRow.id, IncidentRow.timeline_seq, IncidentRow.timeline_head)

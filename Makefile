@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 # Programs the tests drive for real, from Debian packages: `prometheus-alertmanager` (+ amtool) for
-# tests/support/alertmanager.py. `make test` does not need them: those tests skip and say why.
+# tests/support/alertmanager.py, and `prometheus` for promtool (tests/sandbox/test_rules.py).
+# `make test` does not need them: those tests skip and say why.
 # Root installs directly, anyone else through sudo; `apt-get update` only if the install needs it.
 # On a systemd host the package starts its own daemon on :9093/:9094; the tests start their
 # own on free ports, so the daemon this install started is stopped and disabled again.
@@ -37,6 +38,13 @@ tools:
 		fi; \
 	}
 	@prometheus-alertmanager --version 2>&1 | head -n 1
+	@command -v promtool >/dev/null || { \
+		echo "Installing prometheus (for promtool, which checks the sandbox's alert rules)"; \
+		$(APT_INSTALL) prometheus || \
+			{ $(SUDO) apt-get update && $(APT_INSTALL) prometheus; } || exit 1; \
+		if [ -d /run/systemd/system ]; then $(SUDO) systemctl disable --now prometheus; fi; \
+	}
+	@promtool --version 2>&1 | head -n 1
 
 run: install
 	$(BIN)/fireline db upgrade

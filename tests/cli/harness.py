@@ -19,6 +19,7 @@ CLEAN_ENV: dict[str, str | None] = {
     "FIRELINE_CONFIG": None,
     "FIRELINE_HOST": None,
     "FIRELINE_PORT": None,
+    "FIRELINE_SANDBOX": None,
     "FORCE_COLOR": None,
     "TTY_COMPATIBLE": None,
     "COLUMNS": "80",

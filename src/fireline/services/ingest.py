@@ -19,11 +19,13 @@ from fireline.domain.heartbeat import heartbeat_for
 from fireline.domain.incidents import incident as rules
 from fireline.domain.incidents.incident import Entry, Incident, IncidentDraft
 from fireline.domain.incidents.status import Status, Transition
+from fireline.domain.jobs import JOB_ID
 from fireline.domain.routing.rules import Decision, OnResolved, route
 from fireline.domain.routing.template import TemplateProblem, render
 from fireline.domain.validation import SLUG
 from fireline.services.heartbeats import beat_in
 from fireline.services.incidents import save_change
+from fireline.services.jobs import SAMPLE
 from fireline.services.paging.escalations import on_opened
 from fireline.services.runbooks.runs import start_auto_run
 from fireline.services.timeline import append
@@ -31,6 +33,9 @@ from fireline.store.uow import Tx, UnitOfWork
 
 # A deadlock between concurrent batches is retried this many times in all.
 ATTEMPTS = 3
+# An alert may name the platform jobs it is about (the sandbox's rules do): they are linked.
+JOB_IDS_ANNOTATION = "job_ids"
+MAX_ALERT_JOBS = 1000
 
 
 @dataclass
@@ -180,7 +185,29 @@ def _fire(batch: _Batch, item: _Planned) -> None:
         incident = _raise_severity(batch, incident, item)
     entry = _fired_entry(item, stored.id, batch.integration)
     append(tx, incident.id, entry=entry, actor=batch.actor, at=batch.now)
+    _link_jobs(batch, incident.id, item)
     _touch(result, incident.id)
+
+
+def _link_jobs(batch: _Batch, incident_id: int, item: _Planned) -> None:
+    """Link the job IDs an alert names in its `job_ids` annotation (comma-separated)."""
+    named = str(item.alert.annotations.get(JOB_IDS_ANNOTATION, ""))
+    job_ids = list(dict.fromkeys(j.strip() for j in named.split(",") if JOB_ID.match(j.strip())))
+    if not job_ids:
+        return
+    added = batch.tx.jobs.link(
+        incident_id, job_ids[:MAX_ALERT_JOBS], actor=batch.actor, now=batch.now
+    )
+    if added:
+        data = {
+            "added": added,
+            "total": batch.tx.jobs.count(incident_id),
+            "sample": job_ids[:SAMPLE],
+            "from": f"alert {item.dedup_key}",
+        }
+        append(
+            batch.tx, incident_id, entry=Entry("jobs.linked", data), actor=batch.actor, at=batch.now
+        )
 
 
 def _incident_for(batch: _Batch, item: _Planned) -> tuple[Incident, bool]:

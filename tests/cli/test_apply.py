@@ -66,7 +66,7 @@ def test_check_summarises_the_demo_file_without_a_database(
         "  catch-all     monitoring",
         "  heartbeats    1: alertmanager-watchdog",
         "  maintenance   0",
-        "  channels      1: demo-smtp (email)",
+        "  channels      2: demo-smtp (email), incident-channel (email)",
         "  users         4: anna, jonas, maria, sam",
         "  schedules     1: platform-primary",
         "  policies      5: uploads, job-queue, extraction, auth-tokens, monitoring",

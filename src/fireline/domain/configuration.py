@@ -90,6 +90,7 @@ class RunbookSettings:
     """Where runbooks live and what their automated steps may touch."""
 
     repository: str
+    directory: str = ""  # the runbooks' folder inside the repository ("" for its top)
     platform: dict[str, str] = field(default_factory=dict)
     prometheus_url: str | None = None
     shell_allowlist: tuple[str, ...] = ()

@@ -197,6 +197,7 @@ def _runbooks(model: ConfigFile) -> RunbookSettings | None:
         return None
     return RunbookSettings(
         repository=spec.repository,
+        directory=spec.directory,
         platform=dict(spec.platform),
         prometheus_url=spec.prometheus_url,
         shell_allowlist=tuple(spec.shell_allowlist),

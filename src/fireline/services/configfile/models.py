@@ -212,6 +212,9 @@ class RunbooksSpec(Section):
         description="Path of the Git repository of runbooks (relative to the server's "
         "working directory, or absolute)",
     )
+    directory: str = Field(
+        default="", description="The runbooks' folder inside the repository (default: its top)"
+    )
     platform: dict[str, str] = Field(
         default={}, description="Values for step templates as platform.<name>, e.g. admin_url"
     )

@@ -10,7 +10,7 @@ from fireline.domain.errors import NotFound
 from fireline.runbooks.repo import Revision, RunbookAt, RunbookRepo
 
 _lock = threading.Lock()
-_open: dict[Path, RunbookRepo] = {}
+_open: dict[tuple[Path, str], RunbookRepo] = {}
 
 
 def settings_of(config: Configuration | None) -> RunbookSettings:
@@ -22,11 +22,11 @@ def settings_of(config: Configuration | None) -> RunbookSettings:
 
 def repo_for(settings: RunbookSettings) -> RunbookRepo:
     """Return the repository at `settings.repository` (relative to the working directory)."""
-    path = Path(settings.repository).resolve()
+    key = (Path(settings.repository).resolve(), settings.directory)
     with _lock:
-        repo = _open.get(path)
+        repo = _open.get(key)
         if repo is None:
-            repo = _open[path] = RunbookRepo(path)
+            repo = _open[key] = RunbookRepo(key[0], subdir=settings.directory)
         return repo
 
 

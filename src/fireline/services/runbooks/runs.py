@@ -195,6 +195,11 @@ def queue_next(tx: Tx, run: RunView, runbook: Runbook, *, after: int, now: datet
         if queued is not None:
             return True
         earlier = tx.runbook_runs.find_step(key)
+        if earlier is not None and earlier.status == FAILED and run.mode != AUTO:
+            # A person asked for this run: a step that failed before is tried again. What
+            # succeeded (or still runs) is never repeated; automation never retries a failure.
+            tx.runbook_runs.requeue(earlier.id, run_id=run.id, now=now)
+            return True
         append(
             tx,
             run.incident_id,

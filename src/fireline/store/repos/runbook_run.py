@@ -163,6 +163,22 @@ class RunbookRunRepo:
         work_queued(self._session)
         return self.get_step(new_id)
 
+    def requeue(self, step_id: int, *, run_id: int, now: datetime) -> None:
+        """Give a failed step run a fresh start in another run (a person asked for it)."""
+        self.set_step(
+            step_id,
+            run_id=run_id,
+            status=PENDING,
+            next_at=now,
+            lease_until=None,
+            deadline_at=None,
+            attempts=0,
+            output=None,
+            approved_by=None,
+            started_at=None,
+            finished_at=None,
+        )
+
     def find_step(self, key: str) -> StepRunView | None:
         """Return the step run with `key`, if any."""
         row = self._session.scalar(select(RunbookStepRunRow).where(RunbookStepRunRow.key == key))

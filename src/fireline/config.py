@@ -40,6 +40,12 @@ class Settings(BaseSettings):
         description="How long an engine holds a message it is sending; after that (it died) "
         "another engine sends it again under the same idempotency key",
     )
+    runbook_step_grace_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long past a runbook step's timeout its engine is presumed dead; the "
+        "step is then resumed if it only reads, else marked failed (never run twice)",
+    )
     log_level: str = Field(default="info", description="debug, info, warning or error")
     db_pool_size: int = Field(default=20, ge=1, description="PostgreSQL connection pool size")
     sqlite_busy_timeout_ms: int = Field(

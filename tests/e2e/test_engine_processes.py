@@ -22,11 +22,13 @@ import pytest
 
 from fireline.services.container import Container
 from tests.fakes.pagerduty import FakePagerDuty
+from tests.fakes.platform import FakePlatform
 from tests.fakes.server import running
 from tests.support.alerts import am_alert, am_payload
 from tests.support.api import Api
 from tests.support.configs import apply_config
 from tests.support.oncall_config import INTAKE_KEY, oncall_config
+from tests.support.runbook_repo import commit_files
 
 pytestmark = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 LEASE_S = 2.0
@@ -43,13 +45,15 @@ def _alerts(count: int) -> dict[str, Any]:
 
 
 @contextmanager
-def _engine(db_url: str, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+def _engine(db_url: str, tmp_path: Path, **env_vars: str) -> Iterator[subprocess.Popen[bytes]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIRELINE_")}
     env |= {
         "FIRELINE_DATABASE_URL": db_url,
         "FIRELINE_ENGINE_INTERVAL_S": "0.5",
         "FIRELINE_OUTBOX_LEASE_S": str(LEASE_S),
         "FIRELINE_LOG_LEVEL": "warning",
+        "FIRELINE_RUNBOOK_STEP_GRACE_S": "1",
+        **env_vars,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "fireline", "engine"],
@@ -121,3 +125,57 @@ def test_an_engine_killed_mid_delivery_loses_nothing(
     # Only what was in flight at the kill arrived twice, under the same dedup key.
     assert sorted(keys.values()).count(2) == 8
     assert max(keys.values()) == 2
+
+
+SCALE_UP = """\
+---
+id: scale-up
+title: Scale up
+owners: [sre]
+applies_to: {alertnames: [Queue0]}
+steps:
+  - title: Scale the workers to 32
+    auto: true
+    timeout: 2s
+    action:
+      kind: http
+      method: POST
+      url: "{{ platform.admin_url }}/admin/workers"
+      json: {count: 32}
+---
+# Scale up
+"""
+
+
+def test_a_runbook_step_whose_engine_is_killed_is_never_run_twice(
+    api: Api, container: Container, db_url: str, tmp_path: Path
+) -> None:
+    platform = FakePlatform()
+    platform.delay_next(3.0)  # the first engine dies while its call to the platform hangs
+    repo = tmp_path / "runbooks"
+    commit_files(repo, {"scale-up.md": SCALE_UP})
+    with running(platform) as url:
+        extra = f'runbooks:\n  repository: "{repo}"\n  platform: {{admin_url: "{url}"}}\n'
+        apply_config(
+            container, oncall_config(extra=extra).replace("escalation_policy: queue", ""), tmp_path
+        )
+        with _engine(db_url, tmp_path) as doomed:
+            api.post(f"/integrations/alertmanager/{INTAKE_KEY}", as_=None, json=_alerts(1))
+            platform.wait_for_attempts(1, timeout_s=SETTLE_TIMEOUT_S)
+            doomed.send_signal(signal.SIGKILL)
+            doomed.wait(timeout=30)
+        with _engine(db_url, tmp_path):
+            _eventually(lambda: _step_status(container) == "failed")
+        platform.take()  # the one call the dead engine made, answered after it died
+    assert len(platform.attempts) == 1
+    with container.uow.read() as tx:
+        runs = tx.runbook_runs.runs_for_incident(1)
+        [step] = tx.runbook_runs.steps_of([r.id for r in runs])
+    assert "interrupted" in (step.output or "")
+
+
+def _step_status(container: Container) -> str | None:
+    with container.uow.read() as tx:
+        runs = tx.runbook_runs.runs_for_incident(1)
+        steps = tx.runbook_runs.steps_of([r.id for r in runs])
+    return steps[0].status if steps else None

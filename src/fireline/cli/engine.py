@@ -32,7 +32,11 @@ def engine() -> None:
     # admin_container refuses, with advice, an unreachable or unmigrated database.
     with admin_container() as container:
         console.print(f"engine running every {settings.engine_interval_s:g} s; Ctrl-C stops it")
-        built = build_engine(container, outbox_lease=timedelta(seconds=settings.outbox_lease_s))
+        built = build_engine(
+            container,
+            outbox_lease=timedelta(seconds=settings.outbox_lease_s),
+            step_grace=timedelta(seconds=settings.runbook_step_grace_s),
+        )
         woken.append(container.uow.work_ready)
         start_listening(container.uow.engine, woken=container.uow.work_ready, stop=stop)
         try:

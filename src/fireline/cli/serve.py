@@ -70,7 +70,9 @@ def _engine_thread(app: FastAPI, settings: Settings, *, enabled: bool) -> Iterat
         return
     stop = threading.Event()
     engine = build_engine(
-        app.state.container, outbox_lease=timedelta(seconds=settings.outbox_lease_s)
+        app.state.container,
+        outbox_lease=timedelta(seconds=settings.outbox_lease_s),
+        step_grace=timedelta(seconds=settings.runbook_step_grace_s),
     )
     worker = threading.Thread(
         target=engine.run,

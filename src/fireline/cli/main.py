@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from fireline.cli import apply, audit, db, engine, incident, oncall, route, serve, token
+from fireline.cli import runbook as runbook_cli
 from fireline.cli import sandbox as sandbox_cli
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app.add_typer(incident.app, name="incident")
 app.add_typer(oncall.app, name="oncall")
 app.command("apply")(apply.apply)
 app.add_typer(route.app, name="route")
+app.add_typer(runbook_cli.app, name="runbook")
 app.add_typer(sandbox_cli.app, name="sandbox")
 
 

@@ -9,6 +9,7 @@ import fireline
 from fireline.services.container import Container
 from fireline.web import errors, health, inbound, intake
 from fireline.web.api.v1 import incidents, jobs, notifications, oncall, services, tokens
+from fireline.web.api.v1 import runbooks as runbook_api
 from fireline.web.metrics import Metrics, MetricsMiddleware
 
 DESCRIPTION = """\
@@ -41,6 +42,7 @@ def create_app(container: Container) -> FastAPI:
         jobs,
         notifications,
         oncall,
+        runbook_api,
         services,
         tokens,
     ):

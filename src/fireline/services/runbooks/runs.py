@@ -20,7 +20,7 @@ from fireline.runbooks.repo import RunbookAt
 from fireline.services.runbooks.context import context_for
 from fireline.services.runbooks.library import repo_for, settings_of
 from fireline.services.timeline import append
-from fireline.store.repos.runbook_run import RunView
+from fireline.store.repos.runbook_run import RunView, StepRunView
 from fireline.store.uow import Tx, UnitOfWork
 
 ACTOR = "fireline:runbook"
@@ -92,7 +92,7 @@ def start_run(
             )
             return RunStarted(runbook_id, found.commit, None, plan)
         run = _begin(tx, incident, found, mode=ALL if step is None else ONE, actor=actor, now=now)
-        queue_next(tx, run, found.runbook, after=(step - 1) if step else 0, now=now)
+        queue_next(tx, run, found.runbook, after=(step - 1) if step else 0, now=now, first=True)
         return RunStarted(runbook_id, found.commit, run, plan)
 
 
@@ -137,7 +137,7 @@ def start_auto_run(
     if not settings.auto or not found.runbook.auto_steps():
         return None
     run = _begin(tx, incident, found, mode=AUTO, actor=ACTOR, now=now)
-    queue_next(tx, run, found.runbook, after=0, now=now)
+    queue_next(tx, run, found.runbook, after=0, now=now, first=True)
     return run
 
 
@@ -177,9 +177,11 @@ def _begin(
     return run
 
 
-def queue_next(tx: Tx, run: RunView, runbook: Runbook, *, after: int, now: datetime) -> bool:
+def queue_next(
+    tx: Tx, run: RunView, runbook: Runbook, *, after: int, now: datetime, first: bool = False
+) -> bool:
     """Queue the run's next step after step `after`; finish the run when none is left."""
-    for step in _candidates(run, runbook, after=after):
+    for step in _candidates(run, runbook, after=after, first=first):
         key = idempotency_key(
             incident_id=run.incident_id, runbook_id=runbook.id, step=step.number, rollback=False
         )
@@ -233,9 +235,9 @@ def queue_next(tx: Tx, run: RunView, runbook: Runbook, *, after: int, now: datet
     return False
 
 
-def _candidates(run: RunView, runbook: Runbook, *, after: int) -> list[Step]:
-    if run.mode == ONE:
-        return [s for s in runbook.steps if s.number == after + 1]
+def _candidates(run: RunView, runbook: Runbook, *, after: int, first: bool) -> list[Step]:
+    if run.mode == ONE:  # only the step asked for: nothing follows it
+        return [s for s in runbook.steps if s.number == after + 1] if first else []
     later = [s for s in runbook.steps if s.number > after]
     if run.mode == AUTO:
         return [s for s in later if s.auto and s.action is not None]
@@ -281,3 +283,20 @@ def _line(plan: PlannedStep) -> dict[str, Any]:
         "problem": plan.problem,
         "done_before": plan.done_before,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class RunWithSteps:
+    """A run and its step runs."""
+
+    run: RunView
+    steps: list[StepRunView]
+
+
+def incident_runs(uow: UnitOfWork, *, incident_id: int) -> list[RunWithSteps]:
+    """The incident's runbook runs, oldest first, each with its steps (NotFound: no incident)."""
+    with uow.read() as tx:
+        tx.incidents.get(incident_id)
+        runs = tx.runbook_runs.runs_for_incident(incident_id)
+        steps = tx.runbook_runs.steps_of([r.id for r in runs])
+    return [RunWithSteps(r, [s for s in steps if s.run_id == r.id]) for r in runs]

@@ -5,6 +5,7 @@ from __future__ import annotations
 INTAKE_KEY = "oncall-test-intake-key"
 PD_ROUTING_KEY = "0123456789abcdef0123456789abcdef"
 WEBHOOK_SECRET = "whsec-test-secret-0123456789"
+SECOND_STEP = '      - {targets: ["schedule:platform"], delay: 10m}'
 
 
 def oncall_config(
@@ -13,6 +14,7 @@ def oncall_config(
     webhook_url: str = "http://127.0.0.1:9/hook",
     first_delay: str = "5m",
     fallback: str | None = None,
+    escalate: bool = True,
     extra: str = "",
 ) -> str:
     """Return a config whose job-queue service pages PagerDuty, then whoever is on call."""
@@ -53,7 +55,7 @@ escalation_policies:
   - name: queue
     steps:
       - {{targets: ["channel:pd-platform"], delay: {first_delay}}}
-      - {{targets: ["schedule:platform"], delay: 10m}}
+{SECOND_STEP if escalate else ""}
 paging:
   providers: {{webhook: ops-hook}}
   incident_url: "https://fireline.example/incidents/{{ref}}"

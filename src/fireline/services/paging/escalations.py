@@ -34,11 +34,19 @@ STOPPED_BY = {
 
 
 def on_opened(tx: Tx, incident: Incident, *, config: Configuration, now: datetime) -> bool:
-    """Snapshot the service's policy onto a new incident; the engine pages it at once."""
+    """Snapshot the service's policy onto a new incident and queue its first step's pages.
+
+    The pages go into the outbox in the transaction that opens the incident, so the engine's
+    first wake-up after the commit sends them; later steps wait on the escalation's timer.
+    """
     policy = config.oncall.policy_for(incident.service)
     if policy is None:
         return False
     tx.escalations.add(incident.id, policy_name=policy.name, policy=policy_to_dict(policy), now=now)
+    record = tx.escalations.find_for_update(incident.id)
+    assert record is not None
+    state, pages = planner.start(policy, now=now)
+    tx.escalations.save(_record(record, state), now=now)
     append(
         tx,
         incident.id,
@@ -49,6 +57,7 @@ def on_opened(tx: Tx, incident: Incident, *, config: Configuration, now: datetim
         actor=ACTOR,
         at=now,
     )
+    queue_pages(tx, incident, pages, oncall=config.oncall, now=now)
     return True
 
 

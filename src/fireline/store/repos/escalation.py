@@ -103,5 +103,5 @@ class EscalationRepo:
         row.started_at = record.started_at
         row.updated_at = now
         self._session.flush()
-        if record.next_at is not None:
-            work_queued(self._session)
+        if record.next_at is not None and record.next_at <= now:
+            work_queued(self._session)  # a timer due now; later ones are found by polling

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export FIRELINE_DATABASE_URL ?= sqlite:///fireline.db
 export FIRELINE_CONFIG ?= examples/fireline.yaml
 
-.PHONY: install tools run check test bench bench-intake clean
+.PHONY: install tools run check test bench bench-intake bench-paging clean
 
 install: $(STAMP)
 
@@ -46,8 +46,13 @@ tools:
 	}
 	@promtool --version 2>&1 | head -n 1
 
+# The server, and beside it the sandbox platform (:9200) that the demo's alerts come from and
+# whose faults the demo's runbooks heal; stopping `make run` stops both.
 run: install
 	$(BIN)/fireline db upgrade
+	$(BIN)/fireline sandbox serve --port 9200 --fireline http://127.0.0.1:8080 \
+		--key demo-alertmanager-key > sandbox.log 2>&1 & \
+	sandbox=$$!; trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/fireline serve
 
 check: install
@@ -66,5 +71,9 @@ bench: install
 bench-intake: install
 	$(BIN)/python bench/intake.py --spawn sqlite --spawn postgres
 
+# Paging: alert-to-page latency beside Alertmanager, and who is on call (issue 4, item 7).
+bench-paging: install
+	$(BIN)/python bench/paging.py --spawn sqlite --spawn postgres
+
 clean:
-	rm -rf $(VENV) fireline.db fireline.db-wal fireline.db-shm .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) fireline.db fireline.db-wal fireline.db-shm sandbox.log .pytest_cache .mypy_cache .ruff_cache

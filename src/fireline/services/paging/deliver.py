@@ -41,6 +41,10 @@ def claim_deliveries(
     uow: UnitOfWork, *, oncall: OnCall, now: datetime, lease: timedelta, limit: int
 ) -> list[Delivering]:
     """Lease up to `limit` due messages; throttled ones go back to wait for their turn."""
+    with uow.read() as tx:
+        # A write transaction takes SQLite's one write lock from intake: look first.
+        if not tx.notifications.any_due(now=now):
+            return []
     with uow.write() as tx:
         claimed = tx.notifications.claim(now=now, lease_until=now + lease, limit=limit)
         ready: list[Delivering] = []

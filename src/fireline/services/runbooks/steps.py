@@ -60,6 +60,9 @@ def run_due_steps(
     if settings is None:
         return 0
     moved = _recover(uow, settings, now=now)
+    with uow.read() as tx:
+        if not tx.runbook_runs.any_due(now=now):
+            return moved
     with uow.write() as tx:
         claimed = tx.runbook_runs.claim(now=now, lease_until=now + CLAIM_LEASE, limit=BATCH)
     for step_run in claimed:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -105,12 +105,15 @@ class NotificationRepo:
             work_queued(self._session)
         return added
 
+    def any_due(self, *, now: datetime) -> bool:
+        """Tell, without locking anything, whether a claim now would find work."""
+        return (
+            self._session.scalar(select(NotificationRow.id).where(_due(now)).limit(1)) is not None
+        )
+
     def claim(self, *, now: datetime, lease_until: datetime, limit: int) -> list[Claimed]:
         """Lease up to `limit` due messages (and ones whose sender died holding them)."""
-        due = or_(
-            and_(NotificationRow.status.in_(WAITING), NotificationRow.next_attempt_at <= now),
-            and_(NotificationRow.status == SENDING, NotificationRow.lease_until <= now),
-        )
+        due = _due(now)
         # One message at a time per incident and target, in the order queued: a resolve must
         # not overtake the trigger still in flight to the same PagerDuty service.
         earlier = aliased(NotificationRow)
@@ -242,6 +245,14 @@ class NotificationRepo:
     @property
     def _dialect(self) -> str:
         return self._session.get_bind().dialect.name
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Waiting messages whose time has come, and messages whose sender's lease ran out."""
+    return or_(
+        and_(NotificationRow.status.in_(WAITING), NotificationRow.next_attempt_at <= now),
+        and_(NotificationRow.status == SENDING, NotificationRow.lease_until <= now),
+    )
 
 
 def _view(row: NotificationRow) -> NotificationView:

@@ -199,6 +199,15 @@ class RunbookRunRepo:
             raise NotFound(f"no runbook run {run_id}")
         return _run(row)
 
+    def any_due(self, *, now: datetime) -> bool:
+        """Tell, without locking anything, whether a claim now would find a step."""
+        found = self._session.scalar(
+            select(RunbookStepRunRow.id)
+            .where(RunbookStepRunRow.status == PENDING, RunbookStepRunRow.next_at <= now)
+            .limit(1)
+        )
+        return found is not None
+
     def claim(self, *, now: datetime, lease_until: datetime, limit: int) -> list[StepRunView]:
         """Lease due pending steps (SKIP LOCKED) and mark them running (`started_at` is set
         by the caller when the action really starts, after the guards)."""

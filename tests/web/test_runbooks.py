@@ -356,3 +356,20 @@ def test_runs_need_a_known_incident_runbook_and_step_and_a_responder(
     path = f"{API}/incidents/{incident}/runbook-runs"
     body = {"runbook": "queue-saturation", "dry_run": True}
     assert _problem(api, "POST", path, 403, as_="viewer", json=body)["status"] == 403
+
+
+@pytest.mark.usefixtures("commits")
+def test_a_commander_skips_a_waiting_step_and_the_run_goes_on(
+    api: Api, incident: str, engine: Engine, platform: tuple[FakePlatform, str]
+) -> None:
+    _start(api, incident)
+    _drain(engine)
+    platform[0].take()
+    waiting = _runs(api, incident)[0]["steps"][-1]
+    path = f"{API}/runbook-steps/{waiting['id']}/skip"
+    assert _problem(api, "POST", path, 403, as_="responder")["status"] == 403
+    skipped = api.ok("POST", path, as_="commander")
+    assert (skipped["status"], skipped["output"]) == ("skipped", "skipped by commander")
+    _drain(engine)
+    assert _statuses(api, incident)[2:] == [(3, "skipped"), (4, "waiting_confirmation")]
+    assert _problem(api, "POST", path, 409, as_="commander")["status"] == 409

@@ -334,3 +334,25 @@ def approve(
         f"step run {view['id']} ({view['incident']} step {view['step']}: {view['title']}) "
         f"approved by {view['approved_by']}; the engine takes it from here"
     )
+
+
+@app.command()
+def skip(
+    ctx: typer.Context,
+    *,
+    step_run_id: Annotated[
+        int, typer.Argument(metavar="STEP_RUN_ID", help="From `fireline runbook runs`", min=1)
+    ],
+    as_json: JsonFlag = False,
+    server: Server = DEFAULT_SERVER,
+    token: Token = None,
+) -> None:
+    """Skip a step that waits for a person (commanders only); the run goes on without it."""
+    view = _request(ctx, server, token, "POST", f"{API}/runbook-steps/{step_run_id}/skip")
+    if as_json:
+        print_json(view)
+        return
+    _say(
+        f"step run {view['id']} ({view['incident']} step {view['step']}: {view['title']}) "
+        f"skipped; the run goes on"
+    )

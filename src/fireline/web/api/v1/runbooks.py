@@ -15,7 +15,7 @@ from fastapi import Path as PathParam
 from fireline.domain.access.role import AccessRole
 from fireline.domain.access.token import Principal
 from fireline.domain.incidents.ref import format_ref, parse_ref
-from fireline.services.runbooks.approvals import approve_step
+from fireline.services.runbooks.approvals import approve_step, skip_step
 from fireline.services.runbooks.library import list_runbooks, runbook_history, show_runbook
 from fireline.services.runbooks.runs import RunRequest, incident_runs, start_run
 from fireline.store.uow import UnitOfWork
@@ -36,6 +36,7 @@ router = APIRouter(prefix=API, tags=["runbooks"])
 
 Viewer = Annotated[Principal, Depends(auth.viewer)]
 Responder = Annotated[Principal, Depends(auth.responder)]
+Commander = Annotated[Principal, Depends(auth.commander)]
 At = Annotated[
     str | None,
     Query(
@@ -131,6 +132,22 @@ def approve(
         step_run_id=step_run_id,
         actor=who.name,
         is_commander=who.role.covers(AccessRole.COMMANDER),
+        now=c.clock.now(),
+    )
+    return StepRunRead.of(view)
+
+
+@router.post("/runbook-steps/{step_run_id}/skip", response_model=StepRunRead)
+def skip(
+    step_run_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], request: Request, who: Commander
+) -> StepRunRead:
+    """Skip a step that waits for a person (a commander decides it is not needed)."""
+    c = container_of(request)
+    view = skip_step(
+        c.uow,
+        config=c.live_config.current(),
+        step_run_id=step_run_id,
+        actor=who.name,
         now=c.clock.now(),
     )
     return StepRunRead.of(view)

@@ -49,16 +49,17 @@ def version(executable: str) -> str:
 
 
 @contextlib.contextmanager
-def alertmanager(executable: str, directory: Path) -> Iterator[Served]:
-    """Start Alertmanager under `directory`; yield it once `/-/ready`; stop it."""
+def alertmanager(executable: str, directory: Path, *, config: str = CONFIG) -> Iterator[Served]:
+    """Start Alertmanager under `directory` with `config` (default: a null receiver); yield it
+    once `/-/ready`; stop it."""
     directory.mkdir(parents=True, exist_ok=True)
-    config = directory / "alertmanager.yml"
-    config.write_text(CONFIG, encoding="utf-8")
+    config_file = directory / "alertmanager.yml"
+    config_file.write_text(config, encoding="utf-8")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     argv = [
         executable,
-        f"--config.file={config}",
+        f"--config.file={config_file}",
         f"--storage.path={directory / 'data'}",
         f"--web.listen-address=127.0.0.1:{port}",
         f"--web.external-url={url}",

@@ -44,7 +44,7 @@ from rich.table import Table
 import database
 import paging_oncall
 import spy
-from alertmanager_server import binary, version
+from alertmanager_server import alertmanager, binary, version
 from harness import (
     DEFAULT_POSTGRES_URL,
     BenchError,
@@ -646,41 +646,6 @@ def profiled(plan: Plan, served: Served, name: str) -> Iterator[None]:
     stacks.with_suffix(".summary.txt").write_text(spy.summary(stacks) + "\n", encoding="utf-8")
 
 
-@contextlib.contextmanager
-def notifying_alertmanager(executable: str, directory: Path, webhook: str) -> Iterator[Served]:
-    """Start Alertmanager notifying `webhook` for each alert at once; stop it afterwards.
-
-    Like bench/alertmanager_server.py's, with a webhook receiver instead of a null one.
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    config = directory / "alertmanager.yml"
-    config.write_text(ALERTMANAGER_CONFIG.format(url=webhook), encoding="utf-8")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    argv = [
-        executable,
-        f"--config.file={config}",
-        f"--storage.path={directory / 'data'}",
-        f"--web.listen-address=127.0.0.1:{port}",
-        f"--web.external-url={url}",
-        "--cluster.listen-address=",  # no gossip port, no peers: no wait for peers either
-        "--log.level=warn",
-    ]
-    log = directory / "alertmanager.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT
-        )
-    try:
-        try:
-            wait_ready(url, process, log, path="/-/ready")
-        except BenchError as error:
-            raise BenchError(f"Alertmanager: {error}") from error
-        yield Served(url, process)
-    finally:
-        stop(process)
-
-
 def run_alertmanager(outcome: Outcome, plan: Plan, executable: str | None) -> None:
     """Measure a fresh Alertmanager at each rate: POST /api/v2/alerts until the webhook."""
     if executable is None:
@@ -690,7 +655,11 @@ def run_alertmanager(outcome: Outcome, plan: Plan, executable: str | None) -> No
     outcome.notes[ALERTMANAGER_DB] = version(executable)
     with (
         tempfile.TemporaryDirectory(prefix="fireline-bench-paging-am-") as tmp,
-        notifying_alertmanager(executable, Path(tmp), plan.fake.alertmanager_url) as served,
+        alertmanager(
+            executable,
+            Path(tmp),
+            config=ALERTMANAGER_CONFIG.format(url=plan.fake.alertmanager_url),
+        ) as served,
     ):
         meter = Meter((served.process.pid,), plan.fake.served.process.pid)
         address = ("127.0.0.1", served.port)

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import os
-import queue
 import re
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +12,9 @@ import pytest
 
 from fireline.sandbox.app import Sandbox, create_app
 from tests.cli.harness import Fireline
+from tests.support.announced import announced
 from tests.support.fake_clock import FakeClock
 from tests.support.server import serving
-
-START_TIMEOUT_S = 60.0
 
 
 @pytest.fixture
@@ -110,44 +105,13 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     The server's own "Application startup complete." is the signal that it is ready.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIRELINE_")}
-    env |= {"PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
-    command = [sys.executable, "-m", "fireline", "sandbox", "serve", "--port", "0", "--seed", "9"]
-    with subprocess.Popen(
-        command,
+    with announced(
+        ["sandbox", "serve", "--port", "0", "--seed", "9"],
         cwd=tmp_path,
         env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    ) as process:
-        lines: queue.Queue[str | None] = queue.Queue()
-
-        def pump() -> None:
-            assert process.stdout is not None
-            for line in process.stdout:
-                lines.put(line)
-            lines.put(None)
-
-        reader = threading.Thread(target=pump, name="sandbox-output", daemon=True)
-        reader.start()
-        said = ""
-        try:
-            while "Application startup complete." not in said:
-                try:
-                    line = lines.get(timeout=START_TIMEOUT_S)
-                except queue.Empty:
-                    pytest.fail(f"sandbox serve said nothing new for {START_TIMEOUT_S}s:\n{said}")
-                if line is None:
-                    pytest.fail(f"sandbox serve exited {process.wait()}:\n{said}")
-                said += line
-            announced = re.search(r"Sandbox serving on (http://127\.0\.0\.1:[1-9]\d*) ", said)
-            assert announced is not None, said
-            yield announced.group(1), said
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-            reader.join(timeout=30)
+        url_pattern=r"Sandbox serving on (http://127\.0\.0\.1:[1-9]\d*) ",
+    ) as served_at:
+        yield served_at
 
 
 def test_serve_runs_the_sandbox_and_says_where(served: tuple[str, str], fireline: Fireline) -> None:

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import os
-import queue
-import re
 import socket
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +11,8 @@ import httpx
 import pytest
 
 from tests.cli.harness import Fireline
+from tests.support.announced import announced
 
-START_TIMEOUT_S = 60.0
 SERVICES = """\
 services:
   - name: uploads
@@ -50,44 +45,14 @@ def served(empty_db_url: str, config: Path, tmp_path: Path) -> Iterator[tuple[st
     polls or sleeps.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIRELINE_")}
-    env |= {"FIRELINE_DATABASE_URL": empty_db_url, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
-    command = [sys.executable, "-m", "fireline", "serve", "--port", "0", "--config", str(config)]
-    with subprocess.Popen(
-        command,
+    env["FIRELINE_DATABASE_URL"] = empty_db_url
+    with announced(
+        ["serve", "--port", "0", "--config", str(config)],
         cwd=tmp_path,
         env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    ) as process:
-        lines: queue.Queue[str | None] = queue.Queue()
-
-        def pump() -> None:
-            assert process.stdout is not None
-            for line in process.stdout:
-                lines.put(line)
-            lines.put(None)
-
-        reader = threading.Thread(target=pump, name="serve-output", daemon=True)
-        reader.start()
-        said = ""
-        try:
-            while "Application startup complete." not in said:
-                try:
-                    line = lines.get(timeout=START_TIMEOUT_S)
-                except queue.Empty:
-                    pytest.fail(f"fireline serve said nothing new for {START_TIMEOUT_S}s:\n{said}")
-                if line is None:
-                    pytest.fail(f"fireline serve exited {process.wait()}:\n{said}")
-                said += line
-            announced = re.search(r"Fireline serving on (http://127\.0\.0\.1:[1-9]\d*) ", said)
-            assert announced is not None, said
-            yield announced.group(1), said
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-            reader.join(timeout=30)
+        url_pattern=r"Fireline serving on (http://127\.0\.0\.1:[1-9]\d*) ",
+    ) as served_at:
+        yield served_at
 
 
 def test_serve_migrates_loads_the_config_and_serves_the_api(

@@ -14,14 +14,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from fireline.domain.errors import NotFound, TooLarge, Unauthenticated
+from fireline.domain.errors import NotFound, Unauthenticated
 from fireline.domain.notify.destination import ChannelKind
 from fireline.integrations.pagerduty.inbound import SIGNATURE_HEADER, parse_event, verify_signature
 from fireline.services.paging.inbound import apply_pagerduty_event
+from fireline.web.body import read_body
 from fireline.web.deps import container_of, live_config_of
 
 log = logging.getLogger("fireline.inbound")
-MAX_BODY = 1024 * 1024
 router = APIRouter(tags=["intake"])
 
 
@@ -29,7 +29,7 @@ router = APIRouter(tags=["intake"])
 async def pagerduty_webhook(request: Request) -> dict[str, Any]:
     """Apply a PagerDuty webhook (v3) event: acknowledge, resolve or reopen an incident."""
     secrets = _webhook_secrets(request)
-    body = await _raw_body(request)
+    body = await read_body(request)
     if not verify_signature(
         body=body, header=request.headers.get(SIGNATURE_HEADER), secrets=secrets
     ):
@@ -60,13 +60,3 @@ def _webhook_secrets(request: Request) -> list[str]:
     if not secrets:
         raise NotFound("no pagerduty channel has webhook_secrets: PagerDuty webhooks are off")
     return secrets
-
-
-async def _raw_body(request: Request) -> bytes:
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise TooLarge(f"the body is over the {MAX_BODY}-byte limit")
-        chunks.append(chunk)
-    return b"".join(chunks)

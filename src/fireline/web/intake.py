@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse
 from fireline.domain.access.token import Principal
 from fireline.domain.alerts.alert import AlertIn
 from fireline.domain.configuration import Integration, IntegrationKind
-from fireline.domain.errors import Invalid, Malformed, NotFound, TooLarge, Unauthenticated
+from fireline.domain.errors import Invalid, Malformed, NotFound, Unauthenticated
 from fireline.domain.incidents.ref import format_ref
 from fireline.integrations.alertmanager import intake as alertmanager
 from fireline.integrations.generic import intake as generic
@@ -30,12 +30,12 @@ from fireline.integrations.pagerduty import intake as pagerduty
 from fireline.services.heartbeats import beat
 from fireline.services.ingest import IngestResult, ingest_alerts
 from fireline.web import auth
+from fireline.web.body import MAX_BODY, read_body
 from fireline.web.deps import container_of, live_config_of, metrics_of
 from fireline.web.errors import problem
 
 log = logging.getLogger("fireline.intake")
 
-MAX_BODY = 1024 * 1024
 UNRECOGNIZED = {
     "status": "Unrecognized object",
     "message": "Event object format is unrecognized",
@@ -49,17 +49,9 @@ Responder = Annotated[Principal, Depends(auth.responder)]
 
 async def _body(request: Request) -> Any:
     """Read at most MAX_BODY bytes and decode them as JSON."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
-        raise TooLarge(f"the body is {declared} bytes; the limit is {MAX_BODY}")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise TooLarge(f"the body is over the {MAX_BODY}-byte limit")
-        chunks.append(chunk)
+    raw = await read_body(request, limit=MAX_BODY)
     try:
-        return orjson.loads(b"".join(chunks))
+        return orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         raise Malformed(f"the body is not valid JSON: {error}") from error
 

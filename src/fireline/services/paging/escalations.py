@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import datetime
 
 from fireline.domain.configuration import Configuration, OnCall
-from fireline.domain.errors import Conflict
 from fireline.domain.escalation import planner
 from fireline.domain.escalation.planner import Escalation, EscalationStatus, Page
 from fireline.domain.escalation.policy import policy_from_dict, policy_to_dict
@@ -21,7 +20,7 @@ from fireline.domain.notify.message import MessageKind
 from fireline.services.paging.mirror import mirror_change
 from fireline.services.paging.pages import queue_pages
 from fireline.services.timeline import append
-from fireline.store.repos.escalation import NEVER_PAGED, STARTING, EscalationRecord
+from fireline.store.repos.escalation import STARTING, EscalationRecord
 from fireline.store.uow import Tx, UnitOfWork
 
 ACTOR = "fireline:escalation"
@@ -42,11 +41,19 @@ def on_opened(tx: Tx, incident: Incident, *, config: Configuration, now: datetim
     policy = config.oncall.policy_for(incident.service)
     if policy is None:
         return False
-    tx.escalations.add(incident.id, policy_name=policy.name, policy=policy_to_dict(policy), now=now)
-    record = tx.escalations.find_for_update(incident.id)
-    assert record is not None
     state, pages = planner.start(policy, now=now)
-    tx.escalations.save(_record(record, state), now=now)
+    snapshot = EscalationRecord(
+        incident_id=incident.id,
+        policy_name=policy.name,
+        policy=policy_to_dict(policy),
+        status=state.status.value,
+        cycle=state.cycle,
+        first_cycle=state.first_cycle,
+        step=state.step,
+        next_at=state.next_at,
+        started_at=state.started_at,
+    )
+    tx.escalations.add(snapshot, now=now)
     append(
         tx,
         incident.id,
@@ -127,14 +134,9 @@ def _advance_one(tx: Tx, incident_id: int, *, oncall: OnCall, now: datetime) -> 
 def _step(record: EscalationRecord, *, now: datetime) -> tuple[Escalation, list[Page]]:
     if record.status != STARTING:
         return planner.advance(_state(record), now=now)
-    policy = policy_from_dict(record.policy)
-    if record.step == NEVER_PAGED:
-        return planner.start(policy, now=now)
-    try:
-        stopped = replace(_state(record), status=EscalationStatus.RESOLVED)
-        return planner.reopen(stopped, now=now)
-    except Conflict:  # pragma: no cover - a stopped escalation always reopens
-        return planner.start(policy, now=now)
+    # Reopened: run the snapshot again from step 1, in the next cycle.
+    stopped = replace(_state(record), status=EscalationStatus.RESOLVED)
+    return planner.reopen(stopped, now=now)
 
 
 def _state(record: EscalationRecord) -> Escalation:
@@ -145,7 +147,7 @@ def _state(record: EscalationRecord) -> Escalation:
         policy=policy_from_dict(record.policy),
         status=status,
         cycle=record.cycle,
-        step=max(record.step, 0),
+        step=record.step,
         next_at=record.next_at,
         started_at=record.started_at,
         first_cycle=record.first_cycle,

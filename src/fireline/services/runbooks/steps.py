@@ -45,6 +45,7 @@ class _Job:
     step: Step
     rollback: bool
     rendered: RenderedAction | None = None
+    deadline_at: datetime | None = None  # when a wait_until stops polling
 
 
 def run_due_steps(
@@ -127,11 +128,14 @@ def _prepare(
             )
             _finish(tx, job, said, now)
             return None
-        _start(tx, job, rendered, now=now, grace=grace)
-        return _Job(step_run, job.runbook, job.step, job.rollback, rendered)
+        deadline = _start(tx, job, rendered, now=now, grace=grace)
+        return _Job(step_run, job.runbook, job.step, job.rollback, rendered, deadline)
 
 
-def _start(tx: Tx, job: _Job, rendered: RenderedAction, *, now: datetime, grace: timedelta) -> None:
+def _start(
+    tx: Tx, job: _Job, rendered: RenderedAction, *, now: datetime, grace: timedelta
+) -> datetime | None:
+    """Record that the action starts (its lease, its deadline); return the deadline."""
     first = job.claimed.deadline_at is None
     deadline = job.claimed.deadline_at
     if rendered.kind is ActionKind.WAIT_UNTIL and deadline is None:
@@ -150,6 +154,7 @@ def _start(tx: Tx, job: _Job, rendered: RenderedAction, *, now: datetime, grace:
             {"does": describe(rendered, secrets=_secrets(rendered))},
             now,
         )
+    return deadline
 
 
 def _settle(uow: UnitOfWork, job: _Job, result: ActionResult, *, now: datetime) -> None:
@@ -158,8 +163,8 @@ def _settle(uow: UnitOfWork, job: _Job, result: ActionResult, *, now: datetime) 
     output = mask_secrets(result.output, _secrets(rendered))
     with uow.write() as tx:
         tx.incidents.get_for_update(job.claimed.incident_id)
-        deadline = job.claimed.deadline_at or now
-        if rendered.kind is ActionKind.WAIT_UNTIL and not result.ok and now < _deadline(job, now):
+        deadline = job.deadline_at if rendered.kind is ActionKind.WAIT_UNTIL else None
+        if deadline is not None and not result.ok and now < deadline:
             interval: timedelta = rendered.params["interval"]
             tx.runbook_runs.set_step(
                 job.claimed.id,
@@ -169,16 +174,7 @@ def _settle(uow: UnitOfWork, job: _Job, result: ActionResult, *, now: datetime) 
                 output=output,
             )
             return
-        del deadline
         _finish(tx, job, ActionResult(result.ok, output, result.value), now)
-
-
-def _deadline(job: _Job, now: datetime) -> datetime:
-    rendered = job.rendered
-    if job.claimed.deadline_at is not None:
-        return job.claimed.deadline_at
-    timeout: timedelta = rendered.params["timeout"] if rendered is not None else timedelta(0)
-    return now + timeout
 
 
 def _finish(tx: Tx, job: _Job, result: ActionResult, now: datetime) -> None:

@@ -15,7 +15,6 @@ from fireline.store.tables import EscalationRow
 STARTING = "starting"
 ACTIVE = "active"
 DUE = (STARTING, ACTIVE)
-NEVER_PAGED = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,26 +52,23 @@ class EscalationRepo:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(
-        self, incident_id: int, *, policy_name: str, policy: dict[str, Any], now: datetime
-    ) -> None:
-        """Snapshot `policy` onto the incident; the engine pages its first step at once."""
+    def add(self, record: EscalationRecord, *, now: datetime) -> None:
+        """Snapshot an incident's policy and the state its first step left it in."""
         self._session.add(
             EscalationRow(
-                incident_id=incident_id,
-                policy_name=policy_name,
-                policy=policy,
-                status=STARTING,
-                cycle=0,
-                first_cycle=0,
-                step=NEVER_PAGED,
-                next_at=now,
-                started_at=now,
+                incident_id=record.incident_id,
+                policy_name=record.policy_name,
+                policy=record.policy,
+                status=record.status,
+                cycle=record.cycle,
+                first_cycle=record.first_cycle,
+                step=record.step,
+                next_at=record.next_at,
+                started_at=record.started_at,
                 updated_at=now,
             )
         )
         self._session.flush()
-        work_queued(self._session)
 
     def find_for_update(self, incident_id: int) -> EscalationRecord | None:
         """Return the incident's escalation, locking it (None if it has none)."""

@@ -21,9 +21,9 @@ class EscalationRow(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
     policy_name: Mapped[str] = mapped_column(String(64))
     policy: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
-    # "starting" (opened, or reopened: the engine pages the first step at once; step -1 means
-    # it never paged), then the planner's own statuses: active, acknowledged, resolved,
-    # exhausted. `cycle`/`step` name the step paged last.
+    # The planner's statuses (active, acknowledged, resolved, exhausted), and "starting" for a
+    # reopened incident whose first step the engine pages at once. `cycle`/`step` name the
+    # step paged last.
     status: Mapped[str] = mapped_column(String(16))
     cycle: Mapped[int] = mapped_column(Integer)
     first_cycle: Mapped[int] = mapped_column(Integer)

@@ -177,7 +177,7 @@ def _record(
 ) -> None:
     if item.incident_id is None:
         return
-    tx.incidents.get_for_update(item.incident_id)
+    tx.incidents.lock(item.incident_id)
     data = {
         "message": item.message.kind.value,
         "target": item.target,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from fireline.store.db import work_queued
@@ -15,6 +15,16 @@ from fireline.store.tables import EscalationRow
 STARTING = "starting"
 ACTIVE = "active"
 DUE = (STARTING, ACTIVE)
+
+# Statements of the engine's hot paths, built once (it asks for due timers after every commit).
+_T = EscalationRow.metadata.tables[EscalationRow.__tablename__]
+_INSERT = insert(_T)
+_DUE = (
+    select(_T.c.incident_id)
+    .where(_T.c.status.in_(DUE), _T.c.next_at <= bindparam("now"))
+    .order_by(_T.c.next_at)
+    .limit(bindparam("limit"))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,21 +64,21 @@ class EscalationRepo:
 
     def add(self, record: EscalationRecord, *, now: datetime) -> None:
         """Snapshot an incident's policy and the state its first step left it in."""
-        self._session.add(
-            EscalationRow(
-                incident_id=record.incident_id,
-                policy_name=record.policy_name,
-                policy=record.policy,
-                status=record.status,
-                cycle=record.cycle,
-                first_cycle=record.first_cycle,
-                step=record.step,
-                next_at=record.next_at,
-                started_at=record.started_at,
-                updated_at=now,
-            )
+        self._session.connection().execute(
+            _INSERT,
+            {
+                "incident_id": record.incident_id,
+                "policy_name": record.policy_name,
+                "policy": record.policy,
+                "status": record.status,
+                "cycle": record.cycle,
+                "first_cycle": record.first_cycle,
+                "step": record.step,
+                "next_at": record.next_at,
+                "started_at": record.started_at,
+                "updated_at": now,
+            },
         )
-        self._session.flush()
 
     def find_for_update(self, incident_id: int) -> EscalationRecord | None:
         """Return the incident's escalation, locking it (None if it has none)."""
@@ -79,14 +89,8 @@ class EscalationRepo:
 
     def due(self, *, now: datetime, limit: int) -> list[int]:
         """Incidents whose escalation timer has fired, oldest timer first (no lock taken)."""
-        return list(
-            self._session.scalars(
-                select(EscalationRow.incident_id)
-                .where(EscalationRow.status.in_(DUE), EscalationRow.next_at <= now)
-                .order_by(EscalationRow.next_at)
-                .limit(limit)
-            )
-        )
+        rows = self._session.connection().execute(_DUE, {"now": now, "limit": limit})
+        return [row[0] for row in rows]
 
     def save(self, record: EscalationRecord, *, now: datetime) -> None:
         """Write the escalation's new state (the caller holds its lock)."""

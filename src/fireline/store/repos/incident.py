@@ -44,6 +44,14 @@ _OPEN_BY_GROUP = _WITH_SERVICE.where(
     IncidentRow.group_key == bindparam("group_key"),
     IncidentRow.status != Status.RESOLVED.value,
 ).with_for_update(of=IncidentRow)
+_INSERT = insert(_INCIDENTS).returning(_INCIDENTS.c.id)
+_REGIONS = IncidentRegionRow.metadata.tables[IncidentRegionRow.__tablename__]
+_INSERT_REGION = insert(_REGIONS)
+_LOCK_HEAD = (
+    select(_INCIDENTS.c.timeline_seq, _INCIDENTS.c.timeline_head)
+    .where(_INCIDENTS.c.id == bindparam("iid"))
+    .with_for_update()
+)
 _SET_HEAD = (
     update(_INCIDENTS)
     .where(_INCIDENTS.c.id == bindparam("iid"))
@@ -101,27 +109,41 @@ class IncidentRepo:
         runbook_url: str | None = None,
     ) -> Incident:
         """Insert a new triggered incident and return it with its number."""
-        row = IncidentRow(
+        values: dict[str, Any] = {
+            "title": draft.title,
+            "severity": draft.severity.value,
+            "status": Status.TRIGGERED.value,
+            "service_id": service_id,
+            "regions": list(draft.regions),
+            "roles": Roles().to_dict(),
+            "created_by": created_by,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+            "timeline_seq": 0,
+            "timeline_head": GENESIS_HASH,
+            "group_key": group_key,
+            "runbook_url": runbook_url,
+        }
+        connection = self._session.connection()
+        incident_id = int(connection.execute(_INSERT, values).scalar_one())
+        self._heads[incident_id] = ChainHead()
+        self._write_regions(incident_id, draft.regions, new=True)
+        return Incident(
+            id=incident_id,
             title=draft.title,
-            severity=draft.severity.value,
-            status=Status.TRIGGERED.value,
-            service_id=service_id,
-            regions=list(draft.regions),
-            roles=Roles().to_dict(),
-            created_by=created_by,
+            severity=draft.severity,
+            status=Status.TRIGGERED,
+            service=draft.service,
+            regions=tuple(draft.regions),
+            roles=Roles(),
             created_at=now,
             updated_at=now,
+            created_by=created_by,
             version=1,
-            timeline_seq=0,
-            timeline_head=GENESIS_HASH,
             group_key=group_key,
             runbook_url=runbook_url,
         )
-        self._session.add(row)
-        self._session.flush()
-        self._heads[row.id] = ChainHead()
-        self._write_regions(row.id, draft.regions, new=True)
-        return _to_incident(row, draft.service)
 
     def add_grouped(
         self,
@@ -156,6 +178,13 @@ class IncidentRepo:
     def get_for_update(self, incident_id: int) -> Incident:
         """Return the incident, locking its row until the transaction ends."""
         return self._get(incident_id, lock=True)
+
+    def lock(self, incident_id: int) -> None:
+        """Lock the incident's row until the transaction ends, to append to its timeline."""
+        found = self._session.connection().execute(_LOCK_HEAD, {"iid": incident_id}).first()
+        if found is None:
+            raise NotFound(f"no incident {format_ref(incident_id)}")
+        self._heads.setdefault(incident_id, ChainHead(found[0], found[1]))
 
     def _get(self, incident_id: int, *, lock: bool) -> Incident:
         stmt = _GET_LOCKED if lock else _GET
@@ -291,7 +320,6 @@ class IncidentRepo:
                 delete(IncidentRegionRow).where(IncidentRegionRow.incident_id == incident_id)
             )
         if regions:
-            self._session.execute(
-                insert(IncidentRegionRow),
-                [{"incident_id": incident_id, "region": r} for r in regions],
+            self._session.connection().execute(
+                _INSERT_REGION, [{"incident_id": incident_id, "region": r} for r in regions]
             )

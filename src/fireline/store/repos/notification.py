@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import BindParameter, Integer, Row, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from fireline.domain.notify.codec import message_from_dict, message_to_dict
 from fireline.domain.notify.message import Message, MessageKind
@@ -23,6 +23,94 @@ FAILED = "failed"  # failed an attempt; waits for next_attempt_at
 DEAD = "dead"
 CANCELLED = "cancelled"
 WAITING = (PENDING, FAILED)
+UNSETTLED = (PENDING, SENDING, FAILED)
+
+# Statements of the engine's hot paths, built once: building them per call cost more than
+# running them (the engine asks "anything due?" after every commit that queued work).
+_T = NotificationRow.metadata.tables[NotificationRow.__tablename__]
+_NOW: BindParameter[datetime] = bindparam("now")
+
+
+def _due_in(table: Any) -> Any:
+    """Waiting messages whose time has come, and messages whose sender's lease ran out."""
+    return or_(
+        and_(table.c.status.in_(WAITING), table.c.next_attempt_at <= _NOW),
+        and_(table.c.status == SENDING, table.c.lease_until <= _NOW),
+    )
+
+
+_ANY_DUE = select(_T.c.id).where(_due_in(_T)).limit(1)
+# One message at a time per incident and target, in the order queued: a resolve must not
+# overtake the trigger still in flight to the same PagerDuty service.
+_CANDIDATE = _T.alias("candidate")
+_EARLIER = _T.alias("earlier")
+_UNSETTLED_BEFORE = (
+    select(_EARLIER.c.id)
+    .where(
+        _EARLIER.c.incident_id == _CANDIDATE.c.incident_id,
+        _EARLIER.c.target == _CANDIDATE.c.target,
+        _EARLIER.c.id < _CANDIDATE.c.id,
+        _EARLIER.c.status.in_(UNSETTLED),
+    )
+    .exists()
+)
+_CLAIMABLE = (
+    select(_CANDIDATE.c.id)
+    .where(_due_in(_CANDIDATE), ~_UNSETTLED_BEFORE)
+    .order_by(_CANDIDATE.c.next_attempt_at, _CANDIDATE.c.id)
+    .limit(bindparam("limit", type_=Integer))
+    .with_for_update(skip_locked=True)
+)
+# Lease and count the attempt in the statement that picks the rows: one round trip.
+_CLAIM = (
+    update(_T)
+    .where(_T.c.id.in_(_CLAIMABLE.scalar_subquery()))
+    .values(status=SENDING, lease_until=bindparam("lease"), attempts=_T.c.attempts + 1)
+    .returning(
+        _T.c.id,
+        _T.c.target,
+        _T.c.channel_kind,
+        _T.c.incident_id,
+        _T.c.attempts,
+        _T.c.message,
+        _T.c.next_attempt_at,
+    )
+)
+_BY_ID = _T.c.id == bindparam("nid")
+_MARK_SENT = (
+    update(_T)
+    .where(_BY_ID)
+    .values(status=SENT, sent_at=_NOW, lease_until=None, provider_ref=bindparam("ref"))
+)
+_MARK_RETRY = (
+    update(_T)
+    .where(_BY_ID)
+    .values(
+        status=FAILED,
+        next_attempt_at=bindparam("retry_at"),
+        lease_until=None,
+        last_error=bindparam("error"),
+    )
+)
+_MARK_DEAD = (
+    update(_T).where(_BY_ID).values(status=DEAD, lease_until=None, last_error=bindparam("error"))
+)
+_DEFER = (
+    update(_T)
+    .where(_BY_ID)
+    .values(
+        status=PENDING,
+        next_attempt_at=bindparam("until"),
+        lease_until=None,
+        attempts=_T.c.attempts - 1,
+    )
+)
+_ADD = {
+    name: dialect.insert(_T)
+    .on_conflict_do_nothing(index_elements=[_T.c.idempotency_key])
+    .returning(_T.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,98 +181,41 @@ class NotificationRepo:
             "fallback_for": outgoing.fallback_for,
             "created_at": now,
         }
-        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
-        statement = (
-            insert(NotificationRow)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=[NotificationRow.idempotency_key])
-            .returning(NotificationRow.id)
-        )
-        added = self._session.scalar(statement) is not None
+        connection = self._session.connection()
+        added = connection.execute(_ADD[connection.dialect.name], values).first() is not None
         if added:
             work_queued(self._session)
         return added
 
     def any_due(self, *, now: datetime) -> bool:
         """Tell, without locking anything, whether a claim now would find work."""
-        return (
-            self._session.scalar(select(NotificationRow.id).where(_due(now)).limit(1)) is not None
-        )
+        return self._session.connection().execute(_ANY_DUE, {"now": now}).first() is not None
 
     def claim(self, *, now: datetime, lease_until: datetime, limit: int) -> list[Claimed]:
         """Lease up to `limit` due messages (and ones whose sender died holding them)."""
-        due = _due(now)
-        # One message at a time per incident and target, in the order queued: a resolve must
-        # not overtake the trigger still in flight to the same PagerDuty service.
-        earlier = aliased(NotificationRow)
-        unsettled_before = (
-            select(earlier.id)
-            .where(
-                earlier.incident_id == NotificationRow.incident_id,
-                earlier.target == NotificationRow.target,
-                earlier.id < NotificationRow.id,
-                earlier.status.in_((PENDING, SENDING, FAILED)),
-            )
-            .exists()
+        rows = self._session.connection().execute(
+            _CLAIM, {"now": now, "lease": lease_until, "limit": limit}
         )
-        rows = self._session.scalars(
-            select(NotificationRow)
-            .where(due, ~unsettled_before)
-            .order_by(NotificationRow.next_attempt_at, NotificationRow.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
-        for row in rows:
-            row.status = SENDING
-            row.lease_until = lease_until
-            row.attempts += 1
-        self._session.flush()
-        return [
-            Claimed(
-                id=row.id,
-                target=row.target,
-                channel_kind=row.channel_kind,
-                incident_id=row.incident_id,
-                attempts=row.attempts,
-                message=message_from_dict(row.message),
-            )
-            for row in rows
-        ]
+        return [_claimed(row) for row in sorted(rows, key=lambda r: (r.next_attempt_at, r.id))]
 
     def defer(self, notification_id: int, *, until: datetime) -> None:
         """Put a claimed message back unsent until `until` (a throttle); the try is not counted."""
-        self._set(
-            notification_id,
-            status=PENDING,
-            next_attempt_at=until,
-            lease_until=None,
-            attempts=NotificationRow.attempts - 1,
-        )
+        self._run(_DEFER, nid=notification_id, until=until)
 
     def mark_sent(self, notification_id: int, *, now: datetime, provider_ref: str | None) -> None:
         """Record that the provider took the message."""
-        self._set(
-            notification_id, status=SENT, sent_at=now, lease_until=None, provider_ref=provider_ref
-        )
+        self._run(_MARK_SENT, nid=notification_id, now=now, ref=provider_ref)
 
     def mark_retry(self, notification_id: int, *, retry_at: datetime, error: str) -> None:
         """Record a failed attempt to be retried at `retry_at`."""
-        self._set(
-            notification_id,
-            status=FAILED,
-            next_attempt_at=retry_at,
-            lease_until=None,
-            last_error=error,
-        )
+        self._run(_MARK_RETRY, nid=notification_id, retry_at=retry_at, error=error)
 
     def mark_dead(self, notification_id: int, *, error: str) -> None:
         """Record that the message will not be delivered."""
-        self._set(notification_id, status=DEAD, lease_until=None, last_error=error)
+        self._run(_MARK_DEAD, nid=notification_id, error=error)
 
-    def _set(self, notification_id: int, **values: Any) -> None:
-        self._session.execute(
-            update(NotificationRow).where(NotificationRow.id == notification_id).values(**values)
-        )
+    def _run(self, statement: Any, **params: Any) -> None:
+        self._session.connection().execute(statement, params)
 
     def cancel_waiting(self, incident_id: int, *, kinds: Sequence[MessageKind]) -> int:
         """Cancel the incident's unsent messages of `kinds`; return how many."""
@@ -242,16 +273,15 @@ class NotificationRepo:
         ).all()
         return {status: int(count) for status, count in rows}
 
-    @property
-    def _dialect(self) -> str:
-        return self._session.get_bind().dialect.name
 
-
-def _due(now: datetime) -> ColumnElement[bool]:
-    """Waiting messages whose time has come, and messages whose sender's lease ran out."""
-    return or_(
-        and_(NotificationRow.status.in_(WAITING), NotificationRow.next_attempt_at <= now),
-        and_(NotificationRow.status == SENDING, NotificationRow.lease_until <= now),
+def _claimed(row: Row[Any]) -> Claimed:
+    return Claimed(
+        id=row.id,
+        target=row.target,
+        channel_kind=row.channel_kind,
+        incident_id=row.incident_id,
+        attempts=row.attempts,
+        message=message_from_dict(row.message),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 import threading
 from collections.abc import Iterator
@@ -111,8 +112,19 @@ def _run(app: FastAPI, settings: Settings) -> None:
         app, host=settings.host, port=bound_port, log_level=settings.log_level.lower()
     )
     redact_access_log()
+    _freeze_startup_objects()
     with listener:
         uvicorn.Server(server_config).run(sockets=[listener])
+
+
+def _freeze_startup_objects() -> None:
+    """Leave what startup built (modules, the app, SQLAlchemy's mappers) out of every later GC.
+
+    A full collection otherwise walks all of it again, stalling every request behind it: at
+    concurrency 16 intake's p99 went from about 110 ms to about 50 ms (bench/README.md).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _app(settings: Settings) -> FastAPI:

@@ -76,6 +76,16 @@ class _Batch:
     result: IngestResult
 
 
+@dataclass(frozen=True, slots=True)
+class IngestRequest:
+    """One sender's batch: it is committed whole or not at all."""
+
+    config: Configuration
+    integration: Integration
+    alerts: Sequence[AlertIn]
+    now: datetime
+
+
 def ingest_alerts(
     uow: UnitOfWork,
     *,
@@ -85,35 +95,51 @@ def ingest_alerts(
     now: datetime,
 ) -> IngestResult:
     """Store a batch of alerts and apply them to incidents; commit all of it or nothing."""
+    return ingest_together(uow, [IngestRequest(config, integration, alerts, now)])[0]
+
+
+def ingest_together(uow: UnitOfWork, requests: Sequence[IngestRequest]) -> list[IngestResult]:
+    """Apply several senders' batches in one transaction: every one of them, or none.
+
+    One transaction for many requests (group commit) saves most of what a transaction costs
+    per alert; each request keeps its own result. A deadlock is retried from the start.
+    """
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _ingest_once(uow, config=config, integration=integration, alerts=alerts, now=now)
+            return _ingest_once(uow, requests)
         except TransientConflict:
             if attempt == ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
 
 
-def _ingest_once(
-    uow: UnitOfWork,
-    *,
-    config: Configuration,
-    integration: Integration,
-    alerts: Sequence[AlertIn],
-    now: datetime,
-) -> IngestResult:
-    result = IngestResult(accepted=len(alerts))
-    planned = [_plan(alert, config, integration, now, result) for alert in alerts]
+def _ingest_once(uow: UnitOfWork, requests: Sequence[IngestRequest]) -> list[IngestResult]:
+    results = [IngestResult(accepted=len(r.alerts)) for r in requests]
+    plans = [
+        [_plan(alert, r.config, r.integration, r.now, result) for alert in r.alerts]
+        for r, result in zip(requests, results, strict=True)
+    ]
     # Take row locks in one global order (group key, then dedup key) so that concurrent
-    # batches touching the same alerts queue behind each other instead of deadlocking.
-    ordered = sorted(planned, key=lambda p: (p.decision.group_key, p.dedup_key))
-    actor = f"{integration.kind.value}:{integration.name}"
+    # transactions touching the same alerts queue behind each other instead of deadlocking.
+    # The sort is stable: one alert's fire and resolve keep the order they were sent in.
+    ordered = sorted(
+        ((index, item) for index, planned in enumerate(plans) for item in planned),
+        key=lambda pair: (pair[1].decision.group_key, pair[1].dedup_key),
+    )
     with uow.write() as tx:
-        batch = _Batch(tx, config, integration, actor, now, result)
-        for item in ordered:
-            _apply(batch, item)
-        _note_truncation(batch, planned)
-    return result
+        batches = [
+            _Batch(tx, r.config, r.integration, _actor(r.integration), r.now, result)
+            for r, result in zip(requests, results, strict=True)
+        ]
+        for index, item in ordered:
+            _apply(batches[index], item)
+        for batch, planned in zip(batches, plans, strict=True):
+            _note_truncation(batch, planned)
+    return results
+
+
+def _actor(integration: Integration) -> str:
+    return f"{integration.kind.value}:{integration.name}"
 
 
 def _plan(

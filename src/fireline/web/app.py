@@ -7,11 +7,14 @@ from fastapi_offline import FastAPIOffline
 
 import fireline
 from fireline.services.container import Container
+from fireline.services.group_commit import GroupCommit
 from fireline.web import errors, health, inbound, intake
 from fireline.web.api.v1 import incidents, jobs, notifications, oncall, services, tokens
 from fireline.web.api.v1 import runbooks as runbook_api
 from fireline.web.metrics import Metrics, MetricsMiddleware
 
+# Intake transactions in flight at once on PostgreSQL (SQLite has one writer: one).
+INTAKE_TRANSACTIONS = 4
 DESCRIPTION = """\
 Incident management for the document-processing platform.
 
@@ -33,6 +36,9 @@ def create_app(container: Container) -> FastAPI:
     metrics.watch_incidents(container.uow)
     app.state.container = container
     app.state.metrics = metrics
+    app.state.intake = GroupCommit(
+        container.uow, transactions=1 if container.uow.dialect == "sqlite" else INTAKE_TRANSACTIONS
+    )
     errors.install(app)
     for module in (
         health,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from fireline.services.container import Container
+from fireline.services.group_commit import GroupCommit
 from fireline.services.live_config import LiveConfig
 from fireline.web.metrics import Metrics
 
@@ -25,3 +26,9 @@ def metrics_of(request: Request) -> Metrics:
     """Return the metrics of the app serving `request`."""
     metrics: Metrics = request.app.state.metrics
     return metrics
+
+
+def intake_of(request: Request) -> GroupCommit:
+    """Return the group commit that alert intake of the app serving `request` goes through."""
+    intake: GroupCommit = request.app.state.intake
+    return intake

@@ -8,6 +8,7 @@ over 1 MiB is 413.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -28,10 +29,10 @@ from fireline.integrations.generic import intake as generic
 from fireline.integrations.grafana import intake as grafana
 from fireline.integrations.pagerduty import intake as pagerduty
 from fireline.services.heartbeats import beat
-from fireline.services.ingest import IngestResult, ingest_alerts
+from fireline.services.ingest import IngestRequest, IngestResult
 from fireline.web import auth
 from fireline.web.body import MAX_BODY, read_body
-from fireline.web.deps import container_of, live_config_of, metrics_of
+from fireline.web.deps import container_of, intake_of, live_config_of, metrics_of
 from fireline.web.errors import problem
 
 log = logging.getLogger("fireline.intake")
@@ -68,17 +69,14 @@ def _integration(request: Request, key: str, kind: IntegrationKind) -> Integrati
 async def _ingest(
     request: Request, integration: Integration, alerts: list[AlertIn]
 ) -> IngestResult:
-    container = container_of(request)
     config = live_config_of(request).current()
     assert config is not None
-    result = await run_in_threadpool(
-        ingest_alerts,
-        container.uow,
-        config=config,
-        integration=integration,
-        alerts=alerts,
-        now=container.clock.now(),
-    )
+    now = container_of(request).clock.now()
+    intake = intake_of(request)
+    pending, lead = intake.submit(IngestRequest(config, integration, alerts, now))
+    if lead:  # nobody is committing: this request commits what is queued, its own included
+        asyncio.get_running_loop().run_in_executor(None, intake.drain)
+    result = await asyncio.wrap_future(pending)
     for text in result.problems:
         log.warning("integration %s: %s", integration.name, text)
     metrics_of(request).intake.labels(integration.kind.value, "accepted").inc(len(alerts))

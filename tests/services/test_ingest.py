@@ -264,3 +264,34 @@ def test_a_dedup_storm_leaves_one_open_alert_per_key(
     assert len(incidents) == 1
     assert sent > keys
     assert verify_timelines(container.uow).intact
+
+
+def test_in_one_batch_an_alert_firing_again_after_its_incident_resolved_opens_a_new_one(
+    container: Container, ingest: Ingest
+) -> None:
+    config = _config(on_resolved=OnResolved.RESOLVE)
+    result = ingest(
+        _alert(instance="worker-1"),
+        _alert(AlertAction.RESOLVE, instance="worker-1"),
+        _alert(instance="worker-1"),
+        config=config,
+    )
+    assert len(result.opened) == 2
+    first, second = (_incident(container, i) for i in result.opened)
+    assert (first.status, second.status) == (Status.RESOLVED, Status.TRIGGERED)
+
+
+def test_in_one_batch_alerts_of_a_group_share_its_incident_and_raise_it_once(
+    container: Container, ingest: Ingest
+) -> None:
+    result = ingest(
+        _alert(instance="worker-1"),
+        _alert(instance="worker-2", severity="critical"),
+        _alert(instance="worker-3"),
+    )
+    assert (result.new, len(result.opened)) == (3, 1)
+    incident = _incident(container, result.opened[0])
+    assert incident.severity.value == "SEV2"
+    kinds = [e.kind for e in _events(container, incident.id)]
+    assert kinds.count("alert.fired") == 3
+    assert kinds.count("incident.edited") == 1

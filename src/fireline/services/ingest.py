@@ -74,6 +74,9 @@ class _Batch:
     actor: str
     now: datetime
     result: IngestResult
+    # The open incident of each group key this transaction has locked, shared by all its
+    # batches: a hundred alerts of one group look their incident up once, not a hundred times.
+    open_incidents: dict[str, Incident]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +129,12 @@ def _ingest_once(uow: UnitOfWork, requests: Sequence[IngestRequest]) -> list[Ing
         ((index, item) for index, planned in enumerate(plans) for item in planned),
         key=lambda pair: (pair[1].decision.group_key, pair[1].dedup_key),
     )
+    open_incidents: dict[str, Incident] = {}
     with uow.write() as tx:
         batches = [
-            _Batch(tx, r.config, r.integration, _actor(r.integration), r.now, result)
+            _Batch(
+                tx, r.config, r.integration, _actor(r.integration), r.now, result, open_incidents
+            )
             for r, result in zip(requests, results, strict=True)
         ]
         for index, item in ordered:
@@ -176,6 +182,9 @@ def _dedup_key(alert: AlertIn, integration: Integration, result: IngestResult) -
 
 
 def _apply(batch: _Batch, item: _Planned) -> None:
+    if item.heartbeat is not None or item.alert.action is not AlertAction.FIRE:
+        # These may change an incident (resolve, acknowledge, recover): look it up afresh.
+        batch.open_incidents.clear()
     if item.heartbeat is not None:
         # Alerts that feed a heartbeat (Watchdog) keep it alive; they open no incident.
         if item.alert.action is AlertAction.FIRE:
@@ -209,6 +218,7 @@ def _fire(batch: _Batch, item: _Planned) -> None:
         result.opened.append(incident.id)
     elif item.decision.severity.is_worse_than(incident.severity):
         incident = _raise_severity(batch, incident, item)
+    batch.open_incidents[item.decision.group_key] = incident
     entry = _fired_entry(item, stored.id, batch.integration)
     append(tx, incident.id, entry=entry, actor=batch.actor, at=batch.now)
     _link_jobs(batch, incident.id, item)
@@ -238,7 +248,9 @@ def _link_jobs(batch: _Batch, incident_id: int, item: _Planned) -> None:
 
 def _incident_for(batch: _Batch, item: _Planned) -> tuple[Incident, bool]:
     tx, actor, now, decision = batch.tx, batch.actor, batch.now, item.decision
-    existing = tx.incidents.find_open_by_group_key_for_update(decision.group_key)
+    existing = batch.open_incidents.get(decision.group_key)
+    if existing is None:
+        existing = tx.incidents.find_open_by_group_key_for_update(decision.group_key)
     if existing is not None:
         return existing, False
     # A service the catalog lacks (a config not yet applied) is added: the alert is kept.

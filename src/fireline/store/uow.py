@@ -72,7 +72,9 @@ class UnitOfWork:
         """
         with self._write_turn, translated(), self._writer() as session:
             with session.begin():
-                yield Tx(session)
+                tx = Tx(session)
+                yield tx
+                tx.incidents.write_heads()
             if session.info.pop(WORK_QUEUED, False):
                 self.work_ready.set()
 

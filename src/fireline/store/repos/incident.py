@@ -97,6 +97,9 @@ class IncidentRepo:
         self._session = session
         # Chain heads of the rows this transaction loaded or wrote, to save re-reading them.
         self._heads: dict[int, ChainHead] = {}
+        # Heads appended to but not yet written: written once, by `write_heads()` before the
+        # commit, however many events the transaction appended (a batch of 100 alerts: 100).
+        self._unwritten: dict[int, ChainHead] = {}
 
     def add(
         self,
@@ -184,7 +187,7 @@ class IncidentRepo:
         found = self._session.connection().execute(_LOCK_HEAD, {"iid": incident_id}).first()
         if found is None:
             raise NotFound(f"no incident {format_ref(incident_id)}")
-        self._heads.setdefault(incident_id, ChainHead(found[0], found[1]))
+        self._loaded_head(incident_id, ChainHead(found[0], found[1]))
 
     def _get(self, incident_id: int, *, lock: bool) -> Incident:
         stmt = _GET_LOCKED if lock else _GET
@@ -192,7 +195,7 @@ class IncidentRepo:
         if found is None:
             raise NotFound(f"no incident {format_ref(incident_id)}")
         row = found[0]
-        self._heads[row.id] = ChainHead(row.timeline_seq, row.timeline_head)
+        self._loaded_head(row.id, ChainHead(row.timeline_seq, row.timeline_head))
         return _to_incident(row, found[1])
 
     def find_open_by_group_key_for_update(self, group_key: str) -> Incident | None:
@@ -201,7 +204,7 @@ class IncidentRepo:
         if found is None:
             return None
         row = found[0]
-        self._heads[row.id] = ChainHead(row.timeline_seq, row.timeline_head)
+        self._loaded_head(row.id, ChainHead(row.timeline_seq, row.timeline_head))
         return _to_incident(row, found[1])
 
     def update(
@@ -231,6 +234,7 @@ class IncidentRepo:
                 current_version=current.version,
             )
         self._heads[incident.id] = head
+        self._unwritten.pop(incident.id, None)
         if regions_changed:
             self._write_regions(incident.id, incident.regions)
 
@@ -248,11 +252,27 @@ class IncidentRepo:
         return ChainHead(found[0], found[1])
 
     def set_head(self, incident_id: int, head: ChainHead) -> None:
-        """Record a new tip of the incident's timeline chain."""
+        """Record a new tip of the incident's timeline chain (written by `write_heads()`)."""
         self._heads[incident_id] = head
+        self._unwritten[incident_id] = head
+
+    def write_heads(self) -> None:
+        """Write the chain heads `set_head` recorded; the unit of work calls it before commit."""
+        if not self._unwritten:
+            return
         self._session.connection().execute(
-            _SET_HEAD, {"iid": incident_id, "head_seq": head.seq, "head_hash": head.hash}
+            _SET_HEAD,
+            [
+                {"iid": incident_id, "head_seq": head.seq, "head_hash": head.hash}
+                for incident_id, head in self._unwritten.items()
+            ],
         )
+        self._unwritten.clear()
+
+    def _loaded_head(self, incident_id: int, head: ChainHead) -> None:
+        # A head this transaction appended to is newer than the row it has not yet written.
+        if incident_id not in self._unwritten:
+            self._heads[incident_id] = head
 
     def set_runbook_url(self, incident_id: int, url: str) -> None:
         """Point the incident's runbook link at a runbook version (the caller holds the lock)."""
@@ -265,7 +285,8 @@ class IncidentRepo:
         stmt = select(IncidentRow.id, IncidentRow.timeline_seq, IncidentRow.timeline_head)
         if incident_id is not None:
             stmt = stmt.where(IncidentRow.id == incident_id)
-        return {r[0]: ChainHead(r[1], r[2]) for r in self._session.execute(stmt)}
+        stored = {r[0]: ChainHead(r[1], r[2]) for r in self._session.execute(stmt)}
+        return {i: self._unwritten.get(i, head) for i, head in stored.items()}
 
     def list_(self, query: IncidentFilter, *, before_id: int | None, limit: int) -> list[Incident]:
         """Return up to `limit` matching incidents, newest first, older than `before_id`."""

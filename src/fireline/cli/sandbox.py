@@ -6,7 +6,6 @@ its alerts to Fireline; `fault`, `status` and `clear` talk to a running sandbox 
 
 from __future__ import annotations
 
-import socket
 from typing import Annotated, Any
 
 import httpx
@@ -15,6 +14,7 @@ import uvicorn
 from rich.markup import escape
 from rich.table import Table
 
+from fireline.cli.listener import listen
 from fireline.cli.output import Exit, console, fail, print_json
 from fireline.clock import SystemClock
 from fireline.sandbox.app import Sandbox, create_app, ticking
@@ -56,7 +56,7 @@ def serve(
     seed: Annotated[int, typer.Option(help="Seed of the simulation's randomness")] = 0,
 ) -> None:
     """Run the sandbox platform, its metrics and admin API, and its alerting rules."""
-    listener = _listen(host, port)
+    listener = listen(host, port)
     url = f"http://{f'[{host}]' if ':' in host else host}:{listener.getsockname()[1]}"
     sender = Sender(fireline, key=key, external_url=url) if fireline else None
     sandbox = Sandbox(clock=SystemClock(), seed=seed, sender=sender)
@@ -177,21 +177,3 @@ def _call(method: str, base: str, path: str) -> Any:
         fail(f"{response.status_code} {body.get('error') or response.reason_phrase}")
         raise typer.Exit(Exit.NOT_FOUND if response.status_code == 404 else Exit.REJECTED)
     return body
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    """Bind before announcing the URL, so that the port printed is the one listened on."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listener.bind((host, port))
-        listener.listen(2048)
-    except OSError as error:
-        listener.close()
-        fail(
-            f"cannot listen on {host}:{port}: {error.strerror or error}",
-            hint="pick another --port, or stop what is using it",
-        )
-        raise typer.Exit(Exit.UNAVAILABLE) from error
-    return listener

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from fireline.app import build_engine, build_web
 from fireline.cli.context import shown_url
+from fireline.cli.listener import listen
 from fireline.cli.logs import configure_logging, redact_access_log
 from fireline.cli.output import Exit, console, fail
 from fireline.config import Settings
@@ -95,7 +95,7 @@ def _engine_thread(app: FastAPI, settings: Settings, *, enabled: bool) -> Iterat
 
 
 def _run(app: FastAPI, settings: Settings) -> None:
-    listener = _listen(settings.host, settings.port)
+    listener = listen(settings.host, settings.port, port_hint="--port (FIRELINE_PORT)")
     bound_port = listener.getsockname()[1]
     url = f"http://{f'[{settings.host}]' if ':' in settings.host else settings.host}:{bound_port}"
     console.print(
@@ -148,24 +148,3 @@ def _load_services(app: FastAPI, path: Path) -> None:
         raise typer.Exit(Exit.USAGE) from error
     state = "a new revision, now live" if recorded else "the live revision"
     console.print(f"applied {path}: {count} services; {state}")
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    """Bind the listening socket before saying where we serve, so the port printed is real."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listener.bind((host, port))
-        # Listen at once: connections made after the URL is printed wait in the backlog
-        # until uvicorn starts accepting, instead of being refused.
-        listener.listen(2048)
-    except OSError as error:
-        listener.close()
-        fail(
-            f"cannot listen on {host}:{port}: {error.strerror or error}",
-            hint="pick another --port (FIRELINE_PORT), or stop what is using it",
-        )
-        raise typer.Exit(Exit.UNAVAILABLE) from error
-    listener.set_inheritable(True)
-    return listener

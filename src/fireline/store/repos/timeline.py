@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -21,15 +22,20 @@ def _to_event(row: TimelineEventRow) -> TimelineEvent:
 
 
 class TimelineRepo:
-    """Timeline events in one transaction."""
+    """Timeline events in one transaction.
+
+    Appended events are written together, in one statement, when the unit of work commits
+    (or before anything here reads the timeline): a transaction that appends a hundred events
+    sends one INSERT, not a hundred.
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._unwritten: list[dict[str, Any]] = []
 
     def add(self, event: TimelineEvent) -> None:
-        """Append one sealed event."""
-        self._session.connection().execute(
-            _INSERT,
+        """Append one sealed event (written by `write_pending()`)."""
+        self._unwritten.append(
             {
                 "incident_id": event.incident_id,
                 "seq": event.seq,
@@ -39,13 +45,20 @@ class TimelineRepo:
                 "data": event.data,
                 "prev_hash": event.prev_hash,
                 "hash": event.hash,
-            },
+            }
         )
+
+    def write_pending(self) -> None:
+        """Write the events `add` appended; the unit of work calls it before commit."""
+        if self._unwritten:
+            rows, self._unwritten = self._unwritten, []
+            self._session.connection().execute(_INSERT, rows)
 
     def list_(
         self, incident_id: int, *, after_seq: int = 0, limit: int = 100
     ) -> list[TimelineEvent]:
         """Return up to `limit` events of one incident after `after_seq`, oldest first."""
+        self.write_pending()
         stmt = (
             select(TimelineEventRow)
             .where(TimelineEventRow.incident_id == incident_id, TimelineEventRow.seq > after_seq)
@@ -56,6 +69,7 @@ class TimelineRepo:
 
     def stream(self, incident_id: int | None = None) -> Iterator[TimelineEvent]:
         """Yield every event (of one incident, or all) in chain order, in batches."""
+        self.write_pending()
         stmt = select(TimelineEventRow).order_by(
             TimelineEventRow.incident_id, TimelineEventRow.seq, TimelineEventRow.id
         )

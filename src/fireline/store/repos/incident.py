@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import Row, Select, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,15 +35,17 @@ _MUTABLE = (
 
 # Statements of the hot paths, built once (building them per call cost more than running them).
 _INCIDENTS = IncidentRow.metadata.tables[IncidentRow.__tablename__]
-_WITH_SERVICE = select(IncidentRow, ServiceRow.name).join(
-    ServiceRow, ServiceRow.id == IncidentRow.service_id
+_SERVICES = ServiceRow.metadata.tables[ServiceRow.__tablename__]
+# Core, not ORM entities: loading through the ORM cost twice as much as the query itself.
+_WITH_SERVICE = select(_INCIDENTS, _SERVICES.c.name.label("service_name")).join(
+    _SERVICES, _SERVICES.c.id == _INCIDENTS.c.service_id
 )
-_GET = _WITH_SERVICE.where(IncidentRow.id == bindparam("iid"))
-_GET_LOCKED = _GET.with_for_update(of=IncidentRow)
+_GET = _WITH_SERVICE.where(_INCIDENTS.c.id == bindparam("iid"))
+_GET_LOCKED = _GET.with_for_update(of=_INCIDENTS)
 _OPEN_BY_GROUP = _WITH_SERVICE.where(
-    IncidentRow.group_key == bindparam("group_key"),
-    IncidentRow.status != Status.RESOLVED.value,
-).with_for_update(of=IncidentRow)
+    _INCIDENTS.c.group_key == bindparam("group_key"),
+    _INCIDENTS.c.status != Status.RESOLVED.value,
+).with_for_update(of=_INCIDENTS)
 _INSERT = insert(_INCIDENTS).returning(_INCIDENTS.c.id)
 _REGIONS = IncidentRegionRow.metadata.tables[IncidentRegionRow.__tablename__]
 _INSERT_REGION = insert(_REGIONS)
@@ -59,13 +61,13 @@ _SET_HEAD = (
 )
 
 
-def _to_incident(row: IncidentRow, service: str) -> Incident:
+def _to_incident(row: Row[Any]) -> Incident:
     return Incident(
         id=row.id,
         title=row.title,
         severity=Severity(row.severity),
         status=Status(row.status),
-        service=service,
+        service=row.service_name,
         regions=tuple(row.regions),
         roles=Roles.from_dict(row.roles),
         created_at=row.created_at,
@@ -191,21 +193,20 @@ class IncidentRepo:
 
     def _get(self, incident_id: int, *, lock: bool) -> Incident:
         stmt = _GET_LOCKED if lock else _GET
-        found = self._session.execute(stmt, {"iid": incident_id}).first()
-        if found is None:
+        row = self._session.connection().execute(stmt, {"iid": incident_id}).first()
+        if row is None:
             raise NotFound(f"no incident {format_ref(incident_id)}")
-        row = found[0]
         self._loaded_head(row.id, ChainHead(row.timeline_seq, row.timeline_head))
-        return _to_incident(row, found[1])
+        return _to_incident(row)
 
     def find_open_by_group_key_for_update(self, group_key: str) -> Incident | None:
         """Return the unresolved incident that alerts with `group_key` attach to, locked."""
-        found = self._session.execute(_OPEN_BY_GROUP, {"group_key": group_key}).first()
-        if found is None:
+        connection = self._session.connection()
+        row = connection.execute(_OPEN_BY_GROUP, {"group_key": group_key}).first()
+        if row is None:
             return None
-        row = found[0]
         self._loaded_head(row.id, ChainHead(row.timeline_seq, row.timeline_head))
-        return _to_incident(row, found[1])
+        return _to_incident(row)
 
     def update(
         self,
@@ -294,12 +295,10 @@ class IncidentRepo:
         if before_id is not None:
             stmt = stmt.where(IncidentRow.id < before_id)
         stmt = stmt.order_by(IncidentRow.id.desc()).limit(limit)
-        return [_to_incident(row, name) for row, name in self._session.execute(stmt)]
+        return [_to_incident(row) for row in self._session.connection().execute(stmt)]
 
-    def _filtered(self, query: IncidentFilter) -> Select[IncidentRow, str]:
-        stmt = select(IncidentRow, ServiceRow.name).join(
-            ServiceRow, ServiceRow.id == IncidentRow.service_id
-        )
+    def _filtered(self, query: IncidentFilter) -> Select[Any]:
+        stmt = _WITH_SERVICE
         if query.statuses:
             stmt = stmt.where(IncidentRow.status.in_([s.value for s in query.statuses]))
         if query.severities:

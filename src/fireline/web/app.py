@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
@@ -39,6 +41,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.intake = GroupCommit(
         container.uow, transactions=1 if container.uow.dialect == "sqlite" else INTAKE_TRANSACTIONS
     )
+    app.state.wakeups = weakref.WeakKeyDictionary()
     errors.install(app)
     for module in (
         health,

@@ -32,7 +32,7 @@ from fireline.services.heartbeats import beat
 from fireline.services.ingest import IngestRequest, IngestResult
 from fireline.web import auth
 from fireline.web.body import MAX_BODY, read_body
-from fireline.web.deps import container_of, intake_of, live_config_of, metrics_of
+from fireline.web.deps import container_of, intake_of, live_config_of, metrics_of, wakeups_of
 from fireline.web.errors import problem
 
 log = logging.getLogger("fireline.intake")
@@ -76,7 +76,7 @@ async def _ingest(
     pending, lead = intake.submit(IngestRequest(config, integration, alerts, now))
     if lead:  # nobody is committing: this request commits what is queued, its own included
         asyncio.get_running_loop().run_in_executor(None, intake.drain)
-    result = await asyncio.wrap_future(pending)
+    result = await wakeups_of(request).watch(pending)
     for text in result.problems:
         log.warning("integration %s: %s", integration.name, text)
     metrics_of(request).intake.labels(integration.kind.value, "accepted").inc(len(alerts))

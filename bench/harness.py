@@ -65,13 +65,26 @@ def figure(value: float, reference: float | None, digits: int) -> str:
 
 
 def process_cpu_s(pid: int) -> float:
-    """Return the CPU seconds (user + system) a process has used so far; 0.0 if it is gone."""
+    """Return the CPU seconds (user + system) a process and its live children have used.
+
+    The children are `fireline serve --workers N`'s worker processes; 0.0 if it is gone.
+    """
     try:
         stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
     except OSError:
         return 0.0
     fields = stat.rsplit(")", 1)[1].split()  # the command name may hold spaces
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    own = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return own + sum(process_cpu_s(child) for child in children(pid))
+
+
+def children(pid: int) -> list[int]:
+    """Return the pids of a process's children (empty if it is gone)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            found += [int(p) for p in task.read_text(encoding="ascii").split()]
+    return found
 
 
 def cpu_sample() -> tuple[int, int]:

@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `fireline serve` binds")
     port: int = Field(default=8080, ge=0, le=65535, description="Port `fireline serve` binds")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=32,
+        description="HTTP worker processes of `fireline serve` (more than one needs PostgreSQL)",
+    )
     auto_migrate: bool = Field(
         default=True, description="Whether `fireline serve` upgrades the database at start"
     )

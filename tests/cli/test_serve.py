@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fireline.app import build
+from fireline.config import Settings
 from tests.cli.harness import Fireline
 from tests.support.announced import announced
 
@@ -115,3 +118,69 @@ def test_serve_with_an_unreachable_database_exits_5(fireline: Fireline, closed_p
     assert result.exit_code == 5
     assert "cannot open the database postgresql+psycopg://fireline:***@" in result.stderr
     assert "s3cret-pw" not in result.output
+
+
+WORKER_CONFIG = """\
+services:
+  - name: uploads
+    team: ingest
+    tier: 1
+    regions: [eu-west-1]
+integrations:
+  - name: api
+    kind: generic
+    key: workers-generic-key-0001
+routing:
+  catch_all_service: uploads
+"""
+
+
+@pytest.mark.parametrize("empty_db_url", ["postgres"], indirect=True)
+def test_serve_with_two_workers_takes_alerts_in_both_processes(
+    empty_db_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "fireline.yaml"
+    config.write_text(WORKER_CONFIG)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIRELINE_")}
+    env["FIRELINE_DATABASE_URL"] = empty_db_url
+    with announced(
+        ["serve", "--port", "0", "--config", str(config), "--workers", "2"],
+        cwd=tmp_path,
+        env=env,
+        url_pattern=r"Fireline serving on (http://127\.0\.0\.1:[1-9]\d*) ",
+        servers=2,
+    ) as (url, said):
+        parent = re.search(r"Started parent process \[(\d+)\]", said)
+        workers = set(re.findall(r"Started server process \[(\d+)\]", said))
+        assert parent is not None, said
+        assert len(workers) == 2, said
+        assert parent.group(1) not in workers, said
+        assert "engine running:" in said  # the parent runs the engine; workers serve HTTP
+        headers = {"Authorization": "Bearer workers-generic-key-0001"}
+        with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+            sent = [
+                client.post(
+                    "/api/v1/alerts",
+                    json={"summary": f"upload {n} failed", "labels": {"instance": f"u{n}"}},
+                )
+                for n in range(40)
+            ]
+    assert [r.status_code for r in sent] == [200] * 40
+    assert {r.json()["new"] for r in sent} == {1}
+    container = build(Settings(database_url=empty_db_url))
+    try:
+        with container.uow.read() as tx:
+            assert tx.alerts.count(status="firing") == 40
+    finally:
+        container.uow.engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_serve_refuses_several_workers_on_sqlite(admin: Fireline) -> None:
+    result = admin("serve", "--port", "0", "--workers", "2")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "error: --workers 2 needs PostgreSQL: SQLite has one writer, so worker processes "
+        "would only queue on its lock"
+    )
+    assert "hint: serve SQLite with one worker" in result.stderr

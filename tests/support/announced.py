@@ -23,9 +23,12 @@ READY = "Application startup complete."
 
 @contextmanager
 def announced(
-    args: list[str], *, cwd: Path, env: Mapping[str, str], url_pattern: str
+    args: list[str], *, cwd: Path, env: Mapping[str, str], url_pattern: str, servers: int = 1
 ) -> Iterator[tuple[str, str]]:
-    """Start `python -m fireline *args`; yield the URL it announced and all it printed so far."""
+    """Start `python -m fireline *args`; yield the URL it announced and all it printed so far.
+
+    `servers`: how many uvicorn servers (worker processes) must say they started.
+    """
     command = [sys.executable, "-m", "fireline", *args]
     with subprocess.Popen(
         command,
@@ -47,7 +50,7 @@ def announced(
         reader = threading.Thread(target=pump, name="server-output", daemon=True)
         reader.start()
         try:
-            said = _until_ready(lines, process, name=" ".join(args[:1]))
+            said = _until_ready(lines, process, name=" ".join(args[:1]), servers=servers)
             found = re.search(url_pattern, said)
             assert found is not None, said
             yield found.group(1), said
@@ -58,10 +61,10 @@ def announced(
 
 
 def _until_ready(
-    lines: queue.Queue[str | None], process: subprocess.Popen[str], *, name: str
+    lines: queue.Queue[str | None], process: subprocess.Popen[str], *, name: str, servers: int
 ) -> str:
     said = ""
-    while READY not in said:
+    while said.count(READY) < servers:
         try:
             line = lines.get(timeout=START_TIMEOUT_S)
         except queue.Empty:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,17 +14,22 @@ import uvicorn
 from fastapi import FastAPI
 from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
+from uvicorn.supervisors import Multiprocess
 
 from fireline.app import build_engine, build_web
 from fireline.cli.context import shown_url
 from fireline.cli.listener import listen
 from fireline.cli.logs import configure_logging, redact_access_log
 from fireline.cli.output import Exit, console, fail
+from fireline.cli.serve_worker import WORKER_APP, freeze_startup_objects
 from fireline.config import Settings
 from fireline.domain.errors import Invalid
 from fireline.services.apply import apply_services_file
 from fireline.services.tokens import list_tokens
 from fireline.store.listen import start_listening
+
+# Worker processes `fireline serve --workers` accepts at most.
+MAX_WORKERS = 32
 
 
 def serve(
@@ -45,16 +49,33 @@ def serve(
             help="Also run the background engine (heartbeats) in this process",
         ),
     ] = True,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=MAX_WORKERS,
+            help="HTTP worker processes; more than one needs PostgreSQL (env FIRELINE_WORKERS)",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API (and apply the services of the config file, if it exists)."""
     # `is not None`: port 0 is a real choice (any free port), not "unset".
     overrides = {
-        k: v for k, v in {"host": host, "port": port, "config": config}.items() if v is not None
+        k: v
+        for k, v in {"host": host, "port": port, "config": config, "workers": workers}.items()
+        if v is not None
     }
     settings = Settings(**overrides)  # type: ignore[arg-type]
     configure_logging(settings.log_level)
     app = _app(settings)
     try:
+        if settings.workers > 1 and app.state.container.uow.dialect == "sqlite":
+            fail(
+                f"--workers {settings.workers} needs PostgreSQL: SQLite has one writer, so "
+                "worker processes would only queue on its lock",
+                hint="serve SQLite with one worker, or set FIRELINE_DATABASE_URL to PostgreSQL",
+            )
+            raise typer.Exit(Exit.USAGE)
         if settings.config.exists():
             _load_services(app, settings.config)
         with _engine_thread(app, settings, enabled=engine):
@@ -108,23 +129,25 @@ def _run(app: FastAPI, settings: Settings) -> None:
             "  .venv/bin/fireline token create --name me --role admin",
             soft_wrap=True,
         )
-    server_config = uvicorn.Config(
-        app, host=settings.host, port=bound_port, log_level=settings.log_level.lower()
-    )
-    redact_access_log()
-    _freeze_startup_objects()
+    level = settings.log_level.lower()
     with listener:
-        uvicorn.Server(server_config).run(sockets=[listener])
-
-
-def _freeze_startup_objects() -> None:
-    """Leave what startup built (modules, the app, SQLAlchemy's mappers) out of every later GC.
-
-    A full collection otherwise walks all of it again, stalling every request behind it: at
-    concurrency 16 intake's p99 went from about 110 ms to about 50 ms (bench/README.md).
-    """
-    gc.collect()
-    gc.freeze()
+        if settings.workers == 1:
+            redact_access_log()
+            freeze_startup_objects()
+            single = uvicorn.Config(app, host=settings.host, port=bound_port, log_level=level)
+            uvicorn.Server(single).run(sockets=[listener])
+            return
+        # Each worker builds its own app from the same environment (serve_worker.worker_app);
+        # uvicorn's supervisor restarts a worker that dies. This process runs the engine.
+        several = uvicorn.Config(
+            WORKER_APP,
+            factory=True,
+            host=settings.host,
+            port=bound_port,
+            log_level=level,
+            workers=settings.workers,
+        )
+        Multiprocess(several, sockets=[listener]).run()
 
 
 def _app(settings: Settings) -> FastAPI:

@@ -63,7 +63,8 @@ def _title(slug: str) -> str:
     return slug.replace("-", " ").capitalize()
 
 
-async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+async def domain_problem(request: Request, error: Exception) -> JSONResponse:
+    """Return the problem+json answer to a domain error (400, 404, 409, 413, 503, ...)."""
     assert isinstance(error, FirelineError)
     for kind, status, slug in _STATUS:
         if isinstance(error, kind):
@@ -138,7 +139,7 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     """Register the handlers on `app`."""
-    app.add_exception_handler(FirelineError, _domain_error)
+    app.add_exception_handler(FirelineError, domain_problem)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

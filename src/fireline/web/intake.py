@@ -175,3 +175,7 @@ async def heartbeat(name: str, request: Request, who: Responder) -> JSONResponse
     )
     recovered = format_ref(result.recovered_incident) if result.recovered_incident else None
     return JSONResponse({"name": name, "by": who.name, "recovered": recovered})
+
+
+# Served by web/intake_fast_path.py ahead of FastAPI's routing (the hottest routes there are).
+FAST_ENDPOINTS = (alertmanager_webhook, grafana_webhook, generic_alerts, pagerduty_enqueue)

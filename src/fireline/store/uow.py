@@ -74,6 +74,7 @@ class UnitOfWork:
             with session.begin():
                 tx = Tx(session)
                 yield tx
+                tx.alerts.write_pending()
                 tx.timeline.write_pending()
                 tx.incidents.write_heads()
             if session.info.pop(WORK_QUEUED, False):

@@ -94,10 +94,15 @@ _ATTACH = (
 
 
 class AlertRepo:
-    """Alerts in one transaction."""
+    """Alerts in one transaction.
+
+    Which incident a new alert belongs to is written together for the whole transaction, in
+    one statement, before it commits (or before anything here reads alerts back).
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._unattached: dict[int, int] = {}  # alert id -> incident id, not yet written
 
     def upsert_firing(
         self,
@@ -132,16 +137,24 @@ class AlertRepo:
         }
         dialect = self._session.get_bind().dialect.name
         row = self._session.connection().execute(_upsert(dialect), params).one()
-        return StoredAlert(row[0], row[1], row[2])
+        return StoredAlert(row[0], row[1], self._unattached.get(row[0], row[2]))
 
     def attach(self, alert_id: int, incident_id: int) -> None:
-        """Record which incident an alert belongs to."""
-        self._session.connection().execute(_ATTACH, {"alert": alert_id, "incident": incident_id})
+        """Record which incident an alert belongs to (written by `write_pending()`)."""
+        self._unattached[alert_id] = incident_id
+
+    def write_pending(self) -> None:
+        """Write what `attach` recorded; the unit of work calls it before commit."""
+        if self._unattached:
+            pairs, self._unattached = self._unattached, {}
+            rows = [{"alert": alert, "incident": incident} for alert, incident in pairs.items()]
+            self._session.connection().execute(_ATTACH, rows)
 
     def resolve(
         self, *, integration: str, dedup_key: str, ends_at: datetime | None, now: datetime
     ) -> StoredAlert | None:
         """Close the open alert with this key; None when no such alert is open."""
+        self.write_pending()
         row = self._session.execute(
             update(AlertRow)
             .where(
@@ -156,6 +169,7 @@ class AlertRepo:
 
     def find_open(self, *, integration: str, dedup_key: str) -> StoredAlert | None:
         """Return the open alert with this key, if any."""
+        self.write_pending()
         row = self._session.execute(
             select(AlertRow.id, AlertRow.occurrences, AlertRow.incident_id).where(
                 AlertRow.integration == integration,
@@ -167,6 +181,7 @@ class AlertRepo:
 
     def list_for_incident(self, incident_id: int, *, limit: int) -> list[AlertView]:
         """Return the incident's alerts, firing first, then newest first."""
+        self.write_pending()
         rows = self._session.scalars(
             select(AlertRow)
             .where(AlertRow.incident_id == incident_id)
@@ -196,6 +211,7 @@ class AlertRepo:
 
     def count_firing(self, incident_id: int) -> int:
         """Return how many of the incident's alerts are still firing."""
+        self.write_pending()
         return int(
             self._session.scalar(
                 select(func.count()).where(
@@ -207,6 +223,7 @@ class AlertRepo:
 
     def count(self, *, status: str | None = None) -> int:
         """Return how many alerts are stored (in one status, or all)."""
+        self.write_pending()
         statement = select(func.count()).select_from(AlertRow)
         if status is not None:
             statement = statement.where(AlertRow.status == status)

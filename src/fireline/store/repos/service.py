@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from fireline.domain.errors import NotFound
 from fireline.domain.service import Service
 from fireline.store.tables import ServiceRow
+
+# Built once: intake looks a service's id up for every incident it opens.
+_SERVICES = ServiceRow.metadata.tables[ServiceRow.__tablename__]
+_ID_BY_NAME = select(_SERVICES.c.id).where(_SERVICES.c.name == bindparam("name"))
 
 
 def to_service(row: ServiceRow) -> Service:
@@ -49,9 +53,9 @@ class ServiceRepo:
 
     def ensure(self, name: str, *, now: datetime) -> int:
         """Return the id of service `name`, creating a placeholder if it is missing (race-safe)."""
-        found = self.find_row(name)
+        found = self._session.connection().execute(_ID_BY_NAME, {"name": name}).scalar()
         if found is not None:
-            return found.id
+            return int(found)
         dialect = self._session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         self._session.execute(

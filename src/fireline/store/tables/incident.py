@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from fireline.store.tables.base import Base
 from fireline.store.types import PortableJSON, UTCDateTime
 
-_OPEN_GROUP = text("group_key IS NOT NULL AND status != 'resolved'")
+# Which incidents the unique group-key index covers (an insert's ON CONFLICT names it too).
+OPEN_GROUP = text("group_key IS NOT NULL AND status != 'resolved'")
 
 
 class IncidentRow(Base):
@@ -27,8 +28,8 @@ class IncidentRow(Base):
             "uq_incidents_open_group_key",
             "group_key",
             unique=True,
-            postgresql_where=_OPEN_GROUP,
-            sqlite_where=_OPEN_GROUP,
+            postgresql_where=OPEN_GROUP,
+            sqlite_where=OPEN_GROUP,
         ),
         {"sqlite_autoincrement": True},
     )

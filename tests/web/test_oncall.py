@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ def _relative(url: str) -> str:
 
 
 def _feed_url(api: Api, user: str) -> dict[str, Any]:
-    issued: dict[str, Any] = api.ok("POST", f"{API}/users/{user}/feed-token", as_="responder")
+    issued: dict[str, Any] = api.ok("POST", f"{API}/users/{user}/feed-token", as_="commander")
     return issued
 
 
@@ -376,3 +377,23 @@ def test_without_a_configuration_the_answer_says_to_apply_one(api: Api) -> None:
     for path in ("/oncall", "/schedules", "/users", "/schedules/platform"):
         problem = _problem(api, "GET", f"{API}{path}", 404, as_="viewer")
         assert "fireline apply" in problem["detail"]
+
+
+@pytest.mark.usefixtures("configured")
+def test_a_responder_issues_only_their_own_feed_token(
+    api: Api, make_token: Callable[..., str]
+) -> None:
+    ann = {"Authorization": f"Bearer {make_token('responder', name='ann')}"}
+    own = api.http.post(f"{API}/users/ann/feed-token", headers=ann)
+    assert own.status_code == 201
+    assert own.json()["user"] == "ann"
+    theirs = api.http.post(f"{API}/users/ben/feed-token", headers=ann)
+    assert theirs.status_code == 403
+    assert theirs.json()["detail"] == (
+        "a responder may issue only their own feed token (as 'ann'); "
+        "ask a commander or admin to issue 'ben''s"
+    )
+    # ann's URL still works: the refused request revoked nothing.
+    assert api.http.get(_relative(own.json()["url"])).status_code == 200
+    for role in ("commander", "admin"):
+        assert api.ok("POST", f"{API}/users/ben/feed-token", as_=role)["user"] == "ben"

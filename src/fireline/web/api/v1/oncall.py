@@ -17,6 +17,7 @@ from fastapi import Path as PathParam
 from fastapi.types import DecoratedCallable
 from pydantic import AwareDatetime
 
+from fireline.domain.access.feed_tokens import check_may_issue_feed_token
 from fireline.domain.access.token import Principal
 from fireline.domain.errors import FieldError, Invalid
 from fireline.services import oncall as use
@@ -187,9 +188,15 @@ def get_user(name: str, request: Request, _who: Viewer) -> UserRead:
 
 @router.post("/users/{name}/feed-token", status_code=201, response_model=FeedTokenIssued)
 def create_feed_token(name: str, request: Request, who: Responder) -> FeedTokenIssued:
-    """Issue a new calendar feed token for a user (old ones stop working); shown once."""
+    """Issue a new calendar feed token for a user (old ones stop working); shown once.
+
+    A responder issues their own (their API token's name is their user name); a commander or
+    admin anyone's.
+    """
     c = container_of(request)
     config = c.live_config.current()
+    use.get_user(config, name=name)  # an unknown user is 404 whoever asks
+    check_may_issue_feed_token(who, name)
     secret = use.create_feed_token(
         c.uow, config=config, user=name, actor=who.name, now=c.clock.now()
     )

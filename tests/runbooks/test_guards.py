@@ -19,6 +19,7 @@ from fireline.runbooks.guards import (
     mask_secrets,
     missing_references,
     render_action,
+    secrets_of,
 )
 from fireline.runbooks.model import Action, ActionKind, RateLimit
 
@@ -183,6 +184,32 @@ def test_describe_masks_secret_headers_url_credentials_and_json() -> None:
     )
     for secret in ("hunter2", "abc123", "s3cr3t", "pw", "tk"):
         assert secret not in line
+
+
+def test_an_error_quoting_the_request_shows_none_of_its_secrets() -> None:
+    rendered = RenderedAction(
+        ActionKind.HTTP,
+        {
+            "method": "POST",
+            "url": "https://admin:hunter2@sandbox/admin/x?api_key=abc123&page=2&token=tok9",
+            "headers": {"Authorization": "Bearer s3cr3t-value", "X-Trace": "t1"},
+            "json": {"password": "pw-longer", "nested": [{"token": "tk-nested"}], "count": 1},
+            "expect_status": (202,),
+        },
+    )
+    # What httpx and a failing service say: the full URL, and the body echoed back.
+    error = (
+        "Server error '503' for url 'https://admin:hunter2@sandbox/admin/x?api_key=abc123"
+        "&page=2&token=tok9' (sent Bearer s3cr3t-value; body "
+        '{"password": "pw-longer", "nested": [{"token": "tk-nested"}]})'
+    )
+
+    masked = mask_secrets(error, secrets_of(rendered))
+
+    for secret in ("hunter2", "abc123", "tok9", "s3cr3t-value", "pw-longer", "tk-nested"):
+        assert secret not in masked
+    assert "page=2" in masked
+    assert "t1" not in secrets_of(rendered)  # short header values are not masked everywhere
 
 
 def test_mask_secrets_masks_longest_first_and_ignores_empty() -> None:

@@ -190,6 +190,42 @@ def idempotency_key(*, incident_id: object, runbook_id: str, step: int, rollback
     return f"runbook:{incident_id}:{runbook_id}:{step}:{direction}"
 
 
+def secrets_of(rendered: RenderedAction) -> list[str]:
+    """Return the values a step's output and description must never show.
+
+    Every header value of 8 characters or more (any header may carry a credential), and,
+    whatever their length from 4 characters, the URL's password, the values of query
+    parameters and JSON keys whose names say secret (`token`, `api_key`, `password`, ...).
+    An error message that quotes the request URL then shows `****` where the token was.
+    """
+    params = rendered.params
+    found = [str(v) for v in (params.get("headers") or {}).values() if len(str(v)) >= 8]
+    url = params.get("url")
+    if isinstance(url, str):
+        parts = urlsplit(url)
+        found += [parts.password or ""]
+        found += [
+            v for n, v in parse_qsl(parts.query, keep_blank_values=True) if _SECRET_NAME.search(n)
+        ]
+    found += _secret_json_values(params.get("json"))
+    return [s for s in dict.fromkeys(found) if len(s) >= 4]
+
+
+def _secret_json_values(value: Any) -> list[str]:
+    """Return the scalar values under secret-named keys anywhere in a JSON body."""
+    found: list[str] = []
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and _SECRET_NAME.search(key) and isinstance(item, str | int):
+                found.append(str(item))
+            else:
+                found += _secret_json_values(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            found += _secret_json_values(item)
+    return found
+
+
 def mask_secrets(text: str, secrets: Iterable[str]) -> str:
     """Replace every occurrence of each secret (longest first) with ****."""
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):

@@ -17,7 +17,13 @@ from fireline.domain.automation import ActionResult
 from fireline.domain.configuration import Configuration, RunbookSettings
 from fireline.domain.errors import Invalid
 from fireline.domain.incidents.incident import Entry
-from fireline.runbooks.guards import RenderedAction, describe, mask_secrets, render_action
+from fireline.runbooks.guards import (
+    RenderedAction,
+    describe,
+    mask_secrets,
+    render_action,
+    secrets_of,
+)
 from fireline.runbooks.model import Action, ActionKind, Runbook, Step
 from fireline.services.runbooks.context import context_for
 from fireline.services.runbooks.library import repo_for
@@ -151,7 +157,7 @@ def _start(
             tx,
             job,
             "runbook.step_started",
-            {"does": describe(rendered, secrets=_secrets(rendered))},
+            {"does": describe(rendered, secrets=secrets_of(rendered))},
             now,
         )
     return deadline
@@ -160,7 +166,7 @@ def _start(
 def _settle(uow: UnitOfWork, job: _Job, result: ActionResult, *, now: datetime) -> None:
     rendered = job.rendered
     assert rendered is not None
-    output = mask_secrets(result.output, _secrets(rendered))
+    output = mask_secrets(result.output, secrets_of(rendered))
     with uow.write() as tx:
         tx.incidents.get_for_update(job.claimed.incident_id)
         deadline = job.deadline_at if rendered.kind is ActionKind.WAIT_UNTIL else None
@@ -269,8 +275,3 @@ def _recover(uow: UnitOfWork, settings: RunbookSettings, *, now: datetime) -> in
 def _event(tx: Tx, job: _Job, kind: str, extra: dict[str, Any], now: datetime) -> None:
     data = {"runbook": job.runbook.id, "step": job.step.number, "title": job.step.title, **extra}
     append(tx, job.claimed.incident_id, entry=Entry(kind, data), actor=ACTOR, at=now)
-
-
-def _secrets(rendered: RenderedAction) -> list[str]:
-    headers = rendered.params.get("headers") or {}
-    return [str(v) for v in headers.values() if len(str(v)) >= 8]

@@ -12,6 +12,9 @@ body that is not JSON) in Opsgenie's error shape and recorded with `refuse()`.
 Accepted calls get 202 `{result, took, requestId}` and are applied at once: open alerts are
 deduplicated by alias (`count` goes up); an action on an unknown identifier is still 202 and
 its request status says "Alert does not exist", as Opsgenie does asynchronously.
+`GET /v2/alerts/requests/{requestId}` answers that status (§4); `process_later(n)` makes it
+404 ("not processed yet") for the next n polls, and `fail_processing(status)` makes the next
+accepted request come out `isSuccess: false`. Status polls are not queued for `take()`.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ CREATE_FIELDS = frozenset(
     {*TEXT_LIMITS, *LIST_LIMITS, "details", "responders", "visibleTo", "priority"}
 )
 ACTION_FIELDS = frozenset({"user", "source", "note"})
+REQUESTS = ALERTS + "/requests/"
 TOOK = 0.011
 
 
@@ -70,16 +74,21 @@ class FakeOpsgenie(Fake):
     """Serves the three alert endpoints a notifier uses, for one API key."""
 
     name = "opsgenie"
+    quiet_prefixes = (REQUESTS,)
 
     def __init__(self, *, api_key: str) -> None:
         self.api_key = api_key
         self.alerts: list[FakeAlert] = []
         self.requests: dict[str, dict[str, Any]] = {}  # requestId -> request status `data`
+        self.status_polls: list[str] = []  # requestIds asked for, in order
+        self._unprocessed_polls = 0
+        self._failing_status: str | None = None
         super().__init__()
 
     def routes(self) -> list[tuple[str, list[str], Handler]]:
         """Create, acknowledge and close (identifiers may contain `/`, hence `:path`)."""
         return [
+            (REQUESTS + "{request_id}", ["GET"], self._request_status),
             (ALERTS, ["POST"], self._create),
             (ALERTS + "/{identifier:path}/acknowledge", ["POST"], self._action),
             (ALERTS + "/{identifier:path}/close", ["POST"], self._action),
@@ -93,6 +102,14 @@ class FakeOpsgenie(Fake):
     def answer_next(self, status: int, *, body: dict[str, Any]) -> None:
         """Answer the next request with `status` and `body` (e.g. an error echoing a key)."""
         self._faults.append(Fault(status=status, body=body))
+
+    def process_later(self, polls: int) -> None:
+        """Answer the next `polls` status polls 404, as Opsgenie does before it processed one."""
+        self._unprocessed_polls = polls
+
+    def fail_processing(self, status: str) -> None:
+        """Accept the next create or action with 202, then report it failed with `status`."""
+        self._failing_status = status
 
     def take_refusals(self) -> list[str]:
         """Return and forget the contract breaks seen so far (for tests that provoke one)."""
@@ -108,6 +125,8 @@ class FakeOpsgenie(Fake):
         errors = create_errors(body)
         if errors:
             return self._invalid(received, errors)
+        if (failing := self._take_failing()) is not None:
+            return self._answer(action="Create", alert=None, status=failing)
         alias = body.get("alias") or str(uuid.uuid4())
         alert = next((a for a in self.alerts if a.alias == alias and a.status == "open"), None)
         if alert is None:
@@ -128,6 +147,8 @@ class FakeOpsgenie(Fake):
             errors["identifierType"] = f"must be one of {', '.join(IDENTIFIER_TYPES)}"
         if errors:
             return self._invalid(received, errors)
+        if (failing := self._take_failing()) is not None:
+            return self._answer(action="Action", alert=None, status=failing)
         # Starlette's `url.path` re-quotes some characters (`?` as %3F) of the decoded path.
         path = unquote(received.path.removeprefix(ALERTS + "/"))
         identifier, _, action = path.rpartition("/")
@@ -138,6 +159,22 @@ class FakeOpsgenie(Fake):
             alert.status = "closed"
         status = "Alert does not exist" if alert is None else f"{action.title()}d alert"
         return self._answer(action=action.title(), alert=alert, status=status)
+
+    def _take_failing(self) -> str | None:
+        failing, self._failing_status = self._failing_status, None
+        return failing
+
+    def _request_status(self, received: Received) -> Response:
+        _, refusal = self._checked(received, required=False)
+        if refusal is not None:
+            return refusal
+        request_id = received.path.removeprefix(REQUESTS)
+        self.status_polls.append(request_id)
+        data = self.requests.get(request_id)
+        if data is None or self._unprocessed_polls > 0:
+            self._unprocessed_polls = max(0, self._unprocessed_polls - 1)
+            return _error(404, "Request not found. It might not be processed, yet.")
+        return JSONResponse({"data": data, "took": TOOK, "requestId": request_id})
 
     def _find(self, identifier: str, *, kind: str) -> FakeAlert | None:
         for alert in reversed(self.alerts):
@@ -180,6 +217,8 @@ class FakeOpsgenie(Fake):
             "success": alert is not None,
             "isSuccess": alert is not None,
             "action": action,
+            "processedAt": "2026-12-05T06:00:00.000Z",
+            "integrationId": "c9cec2cb-0000-4000-8000-000000000001",
             "status": status,
             "alertId": alert.id if alert else "",
             "alias": alert.alias if alert else "",

@@ -66,6 +66,7 @@ class Fake:
     name = "fake"
     # Paths read so often (polls) that tests need not take each request; never "unconsumed".
     quiet_paths: frozenset[str] = frozenset()
+    quiet_prefixes: tuple[str, ...] = ()  # the same, for every path under these
 
     def __init__(self) -> None:
         self.attempts: list[Received] = []  # every request, faulted or not
@@ -162,7 +163,10 @@ class Fake:
             problems_before = len(self.problems)
             response = handler(received)
             clean = len(self.problems) == problems_before and response.status_code < 400
-            if clean and received.path not in self.quiet_paths:
+            quiet = received.path in self.quiet_paths or received.path.startswith(
+                self.quiet_prefixes
+            )
+            if clean and not quiet:
                 self._accept(received)
             return response
 

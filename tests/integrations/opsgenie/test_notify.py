@@ -232,6 +232,80 @@ def test_acknowledge_and_resolve_act_on_the_alert_by_alias(
     assert (alert.status, alert.acknowledged) == ("closed", True)
 
 
+@pytest.fixture
+def eager() -> Iterator[OpsgenieNotifier]:
+    """A notifier that polls a request's status four times without waiting between polls."""
+    with make_client() as client:
+        yield OpsgenieNotifier(client, status_poll_delays=(0.0, 0.0, 0.0, 0.0))
+
+
+def test_a_request_is_polled_until_opsgenie_has_processed_it(
+    fake: FakeOpsgenie, url: str, eager: OpsgenieNotifier
+) -> None:
+    fake.process_later(2)
+
+    delivery = eager.send(_message(), _destination(url))
+
+    assert (delivery.outcome, delivery.reason) == (Outcome.SENT, "Created alert")
+    assert fake.status_polls == [delivery.provider_ref] * 3
+    fake.take()
+
+
+def test_a_create_opsgenie_reports_failed_is_a_failed_delivery(
+    fake: FakeOpsgenie, url: str, eager: OpsgenieNotifier
+) -> None:
+    fake.fail_processing("No team exists with name [doc-platform]")
+
+    delivery = eager.send(_message(), _destination(url, responders="doc-platform"))
+
+    assert delivery == Delivery.failed(
+        "Opsgenie accepted the request but reports: No team exists with name [doc-platform]"
+    )
+    assert fake.alert("INC-42") is None
+    fake.take()
+
+
+def test_closing_an_alert_already_gone_from_opsgenie_is_sent_with_nothing_to_do(
+    fake: FakeOpsgenie, url: str, eager: OpsgenieNotifier
+) -> None:
+    delivery = eager.send(_message(MessageKind.RESOLVE), _destination(url))
+
+    assert (delivery.outcome, delivery.reason) == (
+        Outcome.SENT,
+        "nothing to do: Alert does not exist",
+    )
+    fake.take()
+
+
+def test_a_request_still_unprocessed_after_the_polls_stays_accepted(
+    fake: FakeOpsgenie, url: str, eager: OpsgenieNotifier
+) -> None:
+    fake.process_later(10)
+
+    delivery = eager.send(_message(), _destination(url))
+
+    assert (delivery.outcome, delivery.reason) == (
+        Outcome.SENT,
+        "accepted; not processed after 4 status polls",
+    )
+    assert len(fake.status_polls) == 4
+    fake.take()
+
+
+def test_a_status_that_cannot_be_read_leaves_the_delivery_accepted() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return httpx.Response(503, json={"message": "busy"})
+        return httpx.Response(202, json={"result": "Request will be processed", "requestId": "r9"})
+
+    with httpx.Client(transport=httpx.MockTransport(answer)) as client:
+        delivery = OpsgenieNotifier(client).send(_message(), _destination("https://og.test"))
+
+    assert delivery == Delivery(
+        Outcome.SENT, reason="accepted; its status answered HTTP 503", provider_ref="r9"
+    )
+
+
 def test_alias_is_escaped_in_the_path(
     fake: FakeOpsgenie, url: str, notifier: OpsgenieNotifier
 ) -> None:
@@ -338,14 +412,19 @@ def test_url_defaults_to_the_us_api(kind: MessageKind, path: str) -> None:
 
     def answer(request: httpx.Request) -> httpx.Response:
         seen.append(request)
+        if request.method == "GET":
+            return httpx.Response(200, json={"data": {"isSuccess": True, "status": "Done"}})
         return httpx.Response(202, json={"result": "Request will be processed", "requestId": "r1"})
 
     with httpx.Client(transport=httpx.MockTransport(answer)) as client:
         destination = replace(_destination(""), settings={"api_key": KEY})
         delivery = OpsgenieNotifier(client).send(_message(kind), destination)
 
-    assert delivery == Delivery.sent("r1")
-    assert str(seen[0].url).split("?")[0] == DEFAULT_URL + path
+    assert delivery == Delivery(Outcome.SENT, reason="Done", provider_ref="r1")
+    assert [str(r.url).split("?")[0] for r in seen] == [
+        DEFAULT_URL + path,
+        DEFAULT_URL + "/v2/alerts/requests/r1",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,11 @@ The incident ref is the alert's `alias` (Opsgenie's dedup key), so TRIGGER creat
 Every field is bounded to the limits in `shared/contracts/opsgenie-alert-api.md` before sending
 (message 130, alias 512, description 15,000, entity 512, tags 20 x 50, details 8,000 characters
 counting keys and values, responders 50). Opsgenie answers 202 before it does the work, so
-`sent` means "accepted" and `provider_ref` is the `requestId` to poll
-(`GET /v2/alerts/requests/{requestId}`), which this notifier does not do.
+after a 202 the notifier polls the request's status (`request_status.py`, at most about 2 s):
+a create Opsgenie then reports as failed is a failed delivery (dead letter, fallback channel);
+an acknowledge or close of an alert that no longer exists there is sent (nothing was left to
+do, and the reason says so); a status still unknown after the polls leaves the delivery sent
+("accepted"), since Opsgenie did take it. `provider_ref` is the `requestId`.
 
 Settings: `api_key` (sent as `Authorization: GenieKey <key>`; always redacted, even when the
 destination forgot to mark it secret), `url` (default `DEFAULT_URL`; EU accounts use
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -34,6 +37,11 @@ from fireline.domain.notify.delivery import Delivery, Outcome
 from fireline.domain.notify.destination import ChannelKind, Destination
 from fireline.domain.notify.message import IncidentBrief, Message, MessageKind
 from fireline.integrations.delivery import classify, post
+from fireline.integrations.opsgenie.request_status import (
+    POLL_DELAYS,
+    RequestStatus,
+    poll_request_status,
+)
 
 DEFAULT_URL = "https://api.opsgenie.com"
 API_KEY = "api_key"
@@ -56,6 +64,7 @@ PRIORITIES = {
 }
 ACTIONS = {MessageKind.ACKNOWLEDGE: "acknowledge", MessageKind.RESOLVE: "close"}
 NOTES = {MessageKind.ACKNOWLEDGE: "acknowledged", MessageKind.RESOLVE: "resolved"}
+NO_SUCH_ALERT = "Alert does not exist"
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +83,11 @@ class OpsgenieNotifier:
 
     kind = ChannelKind.OPSGENIE
 
-    def __init__(self, client: httpx.Client) -> None:
+    def __init__(
+        self, client: httpx.Client, *, status_poll_delays: Sequence[float] = POLL_DELAYS
+    ) -> None:
         self._client = client
+        self._delays = status_poll_delays
 
     def send(self, message: Message, destination: Destination) -> Delivery:
         """Make one Alert API call for `message`; return sent (with requestId), retry or failed."""
@@ -85,19 +97,25 @@ class OpsgenieNotifier:
             return Delivery.failed(f"Opsgenie destination {destination.name!r} has no api_key")
         request = build_request(message, responders=destination.settings.get("responders", ""))
         base = (destination.settings.get("url") or DEFAULT_URL).rstrip("/")
+        headers = {"Authorization": f"GenieKey {api_key}"}
         answer = post(
             self._client,
             base + request.path,
             destination=destination,
             params=request.params,
             json=request.body,
-            headers={"Authorization": f"GenieKey {api_key}"},
+            headers=headers,
         )
         if isinstance(answer, Delivery):
             delivery = answer
         else:
             ref = _request_id(answer)
             delivery = classify(answer, destination=destination, provider_ref=ref)
+            if delivery.outcome is Outcome.SENT and ref is not None:
+                status = poll_request_status(
+                    self._client, base, ref, headers=headers, delays=self._delays
+                )
+                delivery = _checked(delivery, message, status)
         logger.log(
             logging.DEBUG if delivery.outcome is Outcome.SENT else logging.WARNING,
             "opsgenie %s for %s: %s %s",
@@ -107,6 +125,18 @@ class OpsgenieNotifier:
             delivery.reason,
         )
         return delivery
+
+
+def _checked(accepted: Delivery, message: Message, status: RequestStatus) -> Delivery:
+    """Turn an accepted delivery into what Opsgenie's request status says happened."""
+    if not status.processed:
+        return dataclasses.replace(accepted, reason=f"accepted; {status.status}")
+    if status.succeeded:
+        return dataclasses.replace(accepted, reason=status.status)
+    if message.kind in ACTIONS and status.status == NO_SUCH_ALERT:
+        # Closed or deleted in Opsgenie meanwhile: there is nothing left to acknowledge or close.
+        return dataclasses.replace(accepted, reason=f"nothing to do: {status.status}")
+    return Delivery.failed(f"Opsgenie accepted the request but reports: {status.status}")
 
 
 def build_request(message: Message, *, responders: str = "") -> AlertRequest:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event
 
 from fireline.domain.incidents.severity import Severity
 from fireline.domain.notify.message import IncidentBrief, Message, MessageKind
@@ -114,3 +117,30 @@ def test_concurrent_claims_never_share_a_message(container: Container) -> None:
         thread.join()
     everything = [key for bucket in taken for key in bucket]
     assert sorted(everything) == sorted(f"k{index}" for index in range(200))
+
+
+def test_queued_messages_are_one_insert_and_reads_in_the_transaction_see_them(
+    container: Container,
+) -> None:
+    inserts: list[int] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, params: Any, *more: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO NOTIFICATIONS"):
+            inserts.append(len(params) if more[-1] else 1)
+
+    event.listen(container.uow.engine, "before_cursor_execute", record)
+    try:
+        with container.uow.write() as tx:
+            for key in ("a", "b", "a", "c"):  # "a" twice: still one row
+                tx.notifications.queue(_outgoing(key), now=NOW)
+            assert inserts == []
+        assert inserts == [4]
+        with container.uow.write() as tx:
+            tx.notifications.queue(_outgoing("d"), now=NOW)
+            assert tx.notifications.count_by_status() == {"pending": 4}  # written first
+            assert tx.notifications.add(_outgoing("e"), now=NOW)
+            assert not tx.notifications.add(_outgoing("d"), now=NOW)  # the queued one counts
+    finally:
+        event.remove(container.uow.engine, "before_cursor_execute", record)
+    with container.uow.read() as tx:
+        assert tx.notifications.count_by_status() == {"pending": 5}

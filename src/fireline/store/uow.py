@@ -75,6 +75,8 @@ class UnitOfWork:
                 tx = Tx(session)
                 yield tx
                 tx.alerts.write_pending()
+                tx.escalations.write_pending()
+                tx.notifications.write_pending()
                 tx.timeline.write_pending()
                 tx.incidents.write_heads()
             if session.info.pop(WORK_QUEUED, False):

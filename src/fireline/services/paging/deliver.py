@@ -158,7 +158,7 @@ def _fall_back(tx: Tx, item: Claimed, *, oncall: OnCall, now: datetime) -> str |
         step=message.step,
         details={**message.details, "undelivered_to": item.target},
     )
-    tx.notifications.add(
+    tx.notifications.queue(
         Outgoing(
             copy,
             channel_target(channel.name),

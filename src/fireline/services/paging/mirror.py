@@ -29,7 +29,7 @@ def mirror_change(
         message = Message(
             kind, brief, idempotency_key=key, created_at=now, details={"actor": actor}
         )
-        tx.notifications.add(
+        tx.notifications.queue(
             Outgoing(message, target, channel_kind, incident_id=incident.id, not_before=now),
             now=now,
         )

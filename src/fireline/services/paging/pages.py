@@ -57,7 +57,7 @@ def _queue(
         message = Message(
             MessageKind.TRIGGER, brief, idempotency_key=key, created_at=now, step=page.step
         )
-        tx.notifications.add(
+        tx.notifications.queue(
             Outgoing(
                 message,
                 channel_target(channel.name),
@@ -112,7 +112,7 @@ def _queue_user(
             recipient=user.name,
             step=step,
         )
-        tx.notifications.add(
+        tx.notifications.queue(
             Outgoing(
                 message,
                 user_target(user.name, method.name),

@@ -42,5 +42,5 @@ def queue_notification(
     outgoing = Outgoing(
         message, channel_target(name), channel.kind.value, incident_id=incident.id, not_before=now
     )
-    tx.notifications.add(outgoing, now=now)
+    tx.notifications.queue(outgoing, now=now)
     return ActionResult.done(f"queued to {target}: {text}")

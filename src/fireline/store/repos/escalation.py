@@ -61,11 +61,19 @@ class EscalationRepo:
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        # Snapshots `add`ed but not yet written: one INSERT for the whole transaction, sent by
+        # `write_pending()` before the commit or before anything here reads escalations.
+        self._unwritten: list[dict[str, Any]] = []
+
+    def write_pending(self) -> None:
+        """Write what `add` recorded; the unit of work calls it before commit."""
+        if self._unwritten:
+            rows, self._unwritten = self._unwritten, []
+            self._session.connection().execute(_INSERT, rows)
 
     def add(self, record: EscalationRecord, *, now: datetime) -> None:
         """Snapshot an incident's policy and the state its first step left it in."""
-        self._session.connection().execute(
-            _INSERT,
+        self._unwritten.append(
             {
                 "incident_id": record.incident_id,
                 "policy_name": record.policy_name,
@@ -77,11 +85,12 @@ class EscalationRepo:
                 "next_at": record.next_at,
                 "started_at": record.started_at,
                 "updated_at": now,
-            },
+            }
         )
 
     def find_for_update(self, incident_id: int) -> EscalationRecord | None:
         """Return the incident's escalation, locking it (None if it has none)."""
+        self.write_pending()
         row = self._session.scalar(
             select(EscalationRow).where(EscalationRow.incident_id == incident_id).with_for_update()
         )
@@ -89,11 +98,13 @@ class EscalationRepo:
 
     def due(self, *, now: datetime, limit: int) -> list[int]:
         """Incidents whose escalation timer has fired, oldest timer first (no lock taken)."""
+        self.write_pending()
         rows = self._session.connection().execute(_DUE, {"now": now, "limit": limit})
         return [row[0] for row in rows]
 
     def save(self, record: EscalationRecord, *, now: datetime) -> None:
         """Write the escalation's new state (the caller holds its lock)."""
+        self.write_pending()
         row = self._session.get_one(EscalationRow, record.incident_id)
         row.status = record.status
         row.cycle = record.cycle

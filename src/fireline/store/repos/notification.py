@@ -105,12 +105,11 @@ _DEFER = (
         attempts=_T.c.attempts - 1,
     )
 )
-_ADD = {
-    name: dialect.insert(_T)
-    .on_conflict_do_nothing(index_elements=[_T.c.idempotency_key])
-    .returning(_T.c.id)
+_QUEUE = {
+    name: dialect.insert(_T).on_conflict_do_nothing(index_elements=[_T.c.idempotency_key])
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+_ADD = {name: insert.returning(_T.c.id) for name, insert in _QUEUE.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,30 +157,34 @@ class NotificationView:
 
 
 class NotificationRepo:
-    """Outbox rows in one transaction."""
+    """Outbox rows in one transaction.
+
+    Messages `queue`d are written together, in one statement, when the unit of work commits
+    (or before anything here reads or changes the outbox): opening a batch of incidents that
+    each page someone sends one INSERT, not one per page.
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._unwritten: list[dict[str, Any]] = []
+
+    def queue(self, outgoing: Outgoing, *, now: datetime) -> None:
+        """Enqueue a message unless its idempotency key exists (written by `write_pending()`)."""
+        self._unwritten.append(_values(outgoing, now))
+        work_queued(self._session)
+
+    def write_pending(self) -> None:
+        """Write what `queue` recorded; the unit of work calls it before commit."""
+        if self._unwritten:
+            rows, self._unwritten = self._unwritten, []
+            connection = self._session.connection()
+            connection.execute(_QUEUE[connection.dialect.name], rows)
 
     def add(self, outgoing: Outgoing, *, now: datetime) -> bool:
-        """Enqueue a message unless its idempotency key exists; tell whether it was new."""
-        message = outgoing.message
-        values: dict[str, Any] = {
-            "idempotency_key": message.idempotency_key,
-            "incident_id": outgoing.incident_id,
-            "kind": message.kind.value,
-            "target": outgoing.target,
-            "channel_kind": outgoing.channel_kind,
-            "recipient": message.recipient,
-            "step": message.step,
-            "message": message_to_dict(message),
-            "status": PENDING,
-            "attempts": 0,
-            "next_attempt_at": outgoing.not_before,
-            "fallback_for": outgoing.fallback_for,
-            "created_at": now,
-        }
+        """Enqueue a message now unless its idempotency key exists; tell whether it was new."""
+        self.write_pending()
         connection = self._session.connection()
+        values = _values(outgoing, now)
         added = connection.execute(_ADD[connection.dialect.name], values).first() is not None
         if added:
             work_queued(self._session)
@@ -189,10 +192,12 @@ class NotificationRepo:
 
     def any_due(self, *, now: datetime) -> bool:
         """Tell, without locking anything, whether a claim now would find work."""
+        self.write_pending()
         return self._session.connection().execute(_ANY_DUE, {"now": now}).first() is not None
 
     def claim(self, *, now: datetime, lease_until: datetime, limit: int) -> list[Claimed]:
         """Lease up to `limit` due messages (and ones whose sender died holding them)."""
+        self.write_pending()
         rows = self._session.connection().execute(
             _CLAIM, {"now": now, "lease": lease_until, "limit": limit}
         )
@@ -200,18 +205,22 @@ class NotificationRepo:
 
     def defer(self, notification_id: int, *, until: datetime) -> None:
         """Put a claimed message back unsent until `until` (a throttle); the try is not counted."""
+        self.write_pending()
         self._run(_DEFER, nid=notification_id, until=until)
 
     def mark_sent(self, notification_id: int, *, now: datetime, provider_ref: str | None) -> None:
         """Record that the provider took the message."""
+        self.write_pending()
         self._run(_MARK_SENT, nid=notification_id, now=now, ref=provider_ref)
 
     def mark_retry(self, notification_id: int, *, retry_at: datetime, error: str) -> None:
         """Record a failed attempt to be retried at `retry_at`."""
+        self.write_pending()
         self._run(_MARK_RETRY, nid=notification_id, retry_at=retry_at, error=error)
 
     def mark_dead(self, notification_id: int, *, error: str) -> None:
         """Record that the message will not be delivered."""
+        self.write_pending()
         self._run(_MARK_DEAD, nid=notification_id, error=error)
 
     def _run(self, statement: Any, **params: Any) -> None:
@@ -219,6 +228,7 @@ class NotificationRepo:
 
     def cancel_waiting(self, incident_id: int, *, kinds: Sequence[MessageKind]) -> int:
         """Cancel the incident's unsent messages of `kinds`; return how many."""
+        self.write_pending()
         result = self._session.execute(
             update(NotificationRow)
             .where(
@@ -232,6 +242,7 @@ class NotificationRepo:
 
     def triggered_targets(self, incident_id: int, *, prefix: str) -> list[tuple[str, str]]:
         """(target, channel kind) of targets under `prefix` the incident was triggered to."""
+        self.write_pending()
         rows = self._session.execute(
             select(NotificationRow.target, NotificationRow.channel_kind)
             .where(
@@ -250,6 +261,7 @@ class NotificationRepo:
         self, *, since: datetime, target: str | None = None, recipient: str | None = None
     ) -> list[datetime]:
         """When messages to `target` (or to anyone's methods of `recipient`) were sent."""
+        self.write_pending()
         query = select(NotificationRow.sent_at).where(NotificationRow.sent_at >= since)
         if target is not None:
             query = query.where(NotificationRow.target == target)
@@ -259,6 +271,7 @@ class NotificationRepo:
 
     def list_for_incident(self, incident_id: int) -> list[NotificationView]:
         """Every message about the incident, oldest first."""
+        self.write_pending()
         rows = self._session.scalars(
             select(NotificationRow)
             .where(NotificationRow.incident_id == incident_id)
@@ -268,10 +281,30 @@ class NotificationRepo:
 
     def count_by_status(self) -> dict[str, int]:
         """How many messages stand in each status."""
+        self.write_pending()
         rows = self._session.execute(
             select(NotificationRow.status, func.count()).group_by(NotificationRow.status)
         ).all()
         return {status: int(count) for status, count in rows}
+
+
+def _values(outgoing: Outgoing, now: datetime) -> dict[str, Any]:
+    message = outgoing.message
+    return {
+        "idempotency_key": message.idempotency_key,
+        "incident_id": outgoing.incident_id,
+        "kind": message.kind.value,
+        "target": outgoing.target,
+        "channel_kind": outgoing.channel_kind,
+        "recipient": message.recipient,
+        "step": message.step,
+        "message": message_to_dict(message),
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": outgoing.not_before,
+        "fallback_for": outgoing.fallback_for,
+        "created_at": now,
+    }
 
 
 def _claimed(row: Row[Any]) -> Claimed:

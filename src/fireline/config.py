@@ -10,6 +10,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DATABASE_URL = "sqlite:///fireline.db"
 
 
+# Worker processes `fireline serve --workers` accepts at most.
+MAX_WORKERS = 32
+
+
 class Settings(BaseSettings):
     """Everything Fireline reads from its environment (variables prefixed `FIRELINE_`)."""
 
@@ -28,7 +32,7 @@ class Settings(BaseSettings):
     workers: int = Field(
         default=1,
         ge=1,
-        le=32,
+        le=MAX_WORKERS,
         description="HTTP worker processes of `fireline serve` (more than one needs PostgreSQL)",
     )
     auto_migrate: bool = Field(

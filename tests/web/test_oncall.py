@@ -393,6 +393,8 @@ def test_a_responder_issues_only_their_own_feed_token(
         "a responder may issue only their own feed token (as 'ann'); "
         "ask a commander or admin to issue 'ben''s"
     )
+    denials = api.get("/metrics", as_=None).text
+    assert 'fireline_auth_denials_total{reason="forbidden"} 1.0' in denials
     # ann's URL still works: the refused request revoked nothing.
     assert api.http.get(_relative(own.json()["url"])).status_code == 200
     for role in ("commander", "admin"):

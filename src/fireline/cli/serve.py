@@ -22,14 +22,11 @@ from fireline.cli.listener import listen
 from fireline.cli.logs import configure_logging, redact_access_log
 from fireline.cli.output import Exit, console, fail
 from fireline.cli.serve_worker import WORKER_APP, freeze_startup_objects
-from fireline.config import Settings
+from fireline.config import MAX_WORKERS, Settings
 from fireline.domain.errors import Invalid
 from fireline.services.apply import apply_services_file
 from fireline.services.tokens import list_tokens
 from fireline.store.listen import start_listening
-
-# Worker processes `fireline serve --workers` accepts at most.
-MAX_WORKERS = 32
 
 
 def serve(

@@ -46,6 +46,13 @@ def requires(needed: AccessRole) -> Callable[..., Principal]:
     return dependency
 
 
+def refuse(request: Request, principal: Principal, error: Forbidden) -> Forbidden:
+    """Count and log a refusal an endpoint decided itself (as role checks are); return it."""
+    where = f"{request.method} {request.url.path}"
+    _deny(request, "forbidden", f"token {principal.name!r} ({principal.role}) on {where}: {error}")
+    return error
+
+
 def _deny(request: Request, reason: str, message: str) -> None:
     metrics_of(request).denials.labels(reason).inc()
     log.warning("access denied (%s): %s", reason, message)

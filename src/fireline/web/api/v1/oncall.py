@@ -19,7 +19,7 @@ from pydantic import AwareDatetime
 
 from fireline.domain.access.feed_tokens import check_may_issue_feed_token
 from fireline.domain.access.token import Principal
-from fireline.domain.errors import FieldError, Invalid
+from fireline.domain.errors import FieldError, Forbidden, Invalid
 from fireline.services import oncall as use
 from fireline.web import auth
 from fireline.web.api.v1.oncall_schemas import (
@@ -196,7 +196,10 @@ def create_feed_token(name: str, request: Request, who: Responder) -> FeedTokenI
     c = container_of(request)
     config = c.live_config.current()
     use.get_user(config, name=name)  # an unknown user is 404 whoever asks
-    check_may_issue_feed_token(who, name)
+    try:
+        check_may_issue_feed_token(who, name)
+    except Forbidden as refused:
+        raise auth.refuse(request, who, refused) from None
     secret = use.create_feed_token(
         c.uow, config=config, user=name, actor=who.name, now=c.clock.now()
     )

@@ -250,6 +250,16 @@ def drive(
     threads = [threading.Thread(target=worker, args=(s,), daemon=True) for s in per_thread]
     cpu_before = time.process_time()
     started = time.perf_counter()
+    run_all(threads, halt)
+    wall = time.perf_counter() - started
+    merged = Samples()
+    for samples in per_thread:
+        merged.merge(samples)
+    return Run(merged, wall, time.process_time() - cpu_before)
+
+
+def run_all(threads: list[threading.Thread], halt: threading.Event) -> None:
+    """Start the load's threads and wait for them; on Ctrl-C, set `halt` so that they stop."""
     for thread in threads:
         thread.start()
     try:
@@ -258,11 +268,6 @@ def drive(
     except BaseException:  # Ctrl-C: let the threads finish their request and stop
         halt.set()
         raise
-    wall = time.perf_counter() - started
-    merged = Samples()
-    for samples in per_thread:
-        merged.merge(samples)
-    return Run(merged, wall, time.process_time() - cpu_before)
 
 
 def send_each(requests: list[Request], series: str) -> Step:

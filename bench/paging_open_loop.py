@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import orjson
 
 from harness import busy_between, console, cpu_sample, process_cpu_s
-from load import ProtocolError, RawConnection, Request
+from load import ProtocolError, RawConnection, Request, run_all
 from paging_figures import ALERTMANAGER_DB, Outcome, Phase, Plan, ms, rate_of
 from paging_receiver import ALERTMANAGER, PAGERDUTY, Arrival, Receiver
 
@@ -94,14 +94,7 @@ def open_loop(
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(connections)]
     cpu_before = time.process_time()
-    for thread in threads:
-        thread.start()
-    try:
-        for thread in threads:
-            thread.join()
-    except BaseException:  # Ctrl-C: let the threads finish their request and stop
-        halt.set()
-        raise
+    run_all(threads, halt)
     return Volley(shots, time.process_time() - cpu_before)
 
 

@@ -169,7 +169,7 @@ class IncidentRepo:
 
     def _insert(
         self,
-        insert: Any,
+        statement: Any,
         draft: IncidentDraft,
         *,
         service_id: int,
@@ -194,7 +194,7 @@ class IncidentRepo:
             "group_key": group_key,
             "runbook_url": runbook_url,
         }
-        incident_id = self._session.connection().execute(insert, values).scalar()
+        incident_id = self._session.connection().execute(statement, values).scalar()
         if incident_id is None:
             return None  # only the grouped insert does nothing: that group has an open incident
         self._heads[incident_id] = ChainHead()

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from fireline.domain.alerts.alert import AlertAction, AlertIn, make_alert
 from fireline.domain.configuration import Configuration, Integration, IntegrationKind
@@ -295,3 +296,33 @@ def test_in_one_batch_alerts_of_a_group_share_its_incident_and_raise_it_once(
     kinds = [e.kind for e in _events(container, incident.id)]
     assert kinds.count("alert.fired") == 3
     assert kinds.count("incident.edited") == 1
+
+
+def test_in_one_batch_alerts_of_many_groups_find_their_open_incidents_in_one_query(
+    container: Container, ingest: Ingest
+) -> None:
+    earlier = ingest(_alert(instance="w-1"), _alert(region="us-east-1", instance="w-2"))
+    eu, us = earlier.opened
+    lookups: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_more: Any) -> None:
+        if "FROM incidents" in statement and "group_key" in statement:
+            lookups.append(statement)
+
+    event.listen(container.uow.engine, "before_cursor_execute", record)
+    try:
+        result = ingest(
+            _alert(region="us-east-1", instance="w-3"),
+            _alert(instance="w-4"),
+            _alert(region="ap-south-1", instance="w-5"),
+            _alert(instance="w-1"),
+        )
+    finally:
+        event.remove(container.uow.engine, "before_cursor_execute", record)
+    assert (result.new, result.repeats, len(result.opened)) == (3, 1, 1)
+    assert len(lookups) == 1
+    assert result.touched == [result.opened[0], eu, us]
+    with container.uow.read() as tx:
+        assert tx.alerts.count_firing(eu) == 2
+        assert tx.alerts.count_firing(us) == 2
+        assert tx.alerts.count_firing(result.opened[0]) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,8 +12,9 @@ from sqlalchemy import event
 from fireline.domain.alerts.alert import AlertAction, AlertIn, make_alert
 from fireline.domain.incidents.incident import Incident, IncidentDraft
 from fireline.domain.incidents.severity import Severity
+from fireline.domain.incidents.status import Status
 from fireline.services.container import Container
-from fireline.store.repos.alert import StoredAlert
+from fireline.store.repos.alert import Firing, StoredAlert
 from fireline.store.uow import Tx
 from tests.support.fake_clock import FakeClock
 
@@ -47,7 +49,7 @@ def _open(tx: Tx, clock: FakeClock) -> Incident:
 
 
 def _fire(tx: Tx, clock: FakeClock, instance: str) -> StoredAlert:
-    return tx.alerts.upsert_firing(
+    firing = Firing(
         _alert(instance),
         integration="prometheus",
         dedup_key=instance,
@@ -55,6 +57,7 @@ def _fire(tx: Tx, clock: FakeClock, instance: str) -> StoredAlert:
         group_key="storage/DiskFull",
         now=clock.now(),
     )
+    return tx.alerts.upsert_firing([firing])[0]
 
 
 def test_three_new_alerts_are_attached_in_one_statement(
@@ -92,3 +95,86 @@ def test_reads_in_the_transaction_see_the_attachments(
         assert tx.alerts.count_firing(incident.id) == 1
 
     assert attaching == [2]
+
+
+@pytest.fixture
+def upserts(container: Container) -> Iterator[list[str]]:
+    """Record every alert upsert statement sent to the database."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_more: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO ALERTS"):
+            seen.append(statement)
+
+    event.listen(container.uow.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(container.uow.engine, "before_cursor_execute", record)
+
+
+def _firing(clock: FakeClock, instance: str) -> Firing:
+    return Firing(
+        _alert(instance),
+        integration="prometheus",
+        dedup_key=instance,
+        service="storage",
+        group_key="storage/DiskFull",
+        now=clock.now(),
+    )
+
+
+def test_many_alerts_are_upserted_together_and_answered_in_the_order_given(
+    container: Container, clock: FakeClock, upserts: list[str]
+) -> None:
+    with container.uow.write() as tx:
+        first = tx.alerts.upsert_firing([_firing(clock, i) for i in ("c", "a", "b")])
+    assert len(upserts) == 1
+    assert [s.occurrences for s in first] == [1, 1, 1]
+    assert len({s.id for s in first}) == 3
+
+    upserts.clear()
+    # A storm: one key thrice in one call takes three rounds, each key at most once a round.
+    keys = ["a", "d", "a", "b", "a"]
+    with container.uow.write() as tx:
+        second = tx.alerts.upsert_firing([_firing(clock, i) for i in keys])
+    assert len(upserts) == 3
+    by_key = {k: s.id for k, s in zip(("c", "a", "b"), first, strict=True)}
+    assert [s.occurrences for s in second] == [2, 1, 3, 2, 4]
+    assert [s.id for s in second if s.occurrences > 1] == [by_key[k] for k in ("a", "a", "b", "a")]
+    with container.uow.read() as tx:
+        assert tx.alerts.count(status="firing") == 4
+
+
+def test_open_incidents_of_many_groups_are_found_in_one_query(
+    container: Container, clock: FakeClock
+) -> None:
+    with container.uow.write() as tx:
+        service_id = tx.services.ensure("storage", now=clock.now())
+        opened = {}
+        for key in ("storage/b", "storage/a", "storage/closed"):
+            draft = IncidentDraft(title=key, severity=Severity.SEV3, service="storage", regions=())
+            incident = tx.incidents.add_grouped(
+                draft,
+                service_id=service_id,
+                created_by="test",
+                now=clock.now(),
+                group_key=key,
+                runbook_url=None,
+            )
+            assert incident is not None
+            opened[key] = incident
+    with container.uow.write() as tx:
+        closed = opened["storage/closed"]
+        tx.incidents.update(
+            replace(closed, status=Status.RESOLVED, version=2),
+            expected_version=1,
+            head=tx.incidents.head(closed.id),
+        )
+    with container.uow.write() as tx:
+        found = tx.incidents.find_open_by_group_keys_for_update(
+            ["storage/a", "storage/missing", "storage/b", "storage/closed", "storage/a"]
+        )
+    assert {k: i.id for k, i in found.items()} == {
+        "storage/a": opened["storage/a"].id,
+        "storage/b": opened["storage/b"].id,
+    }
+    assert found["storage/a"].service == "storage"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
 from fireline.domain.alerts.alert import AlertAction, AlertIn, label_fingerprint
@@ -20,7 +21,7 @@ from fireline.domain.incidents import incident as rules
 from fireline.domain.incidents.incident import Entry, Incident, IncidentDraft
 from fireline.domain.incidents.status import Status, Transition
 from fireline.domain.jobs import JOB_ID
-from fireline.domain.routing.rules import Decision, OnResolved, route
+from fireline.domain.routing.rules import Decision, OnResolved, route, with_title
 from fireline.domain.routing.template import TemplateProblem, render
 from fireline.domain.validation import SLUG
 from fireline.services.heartbeats import beat_in
@@ -29,6 +30,7 @@ from fireline.services.jobs import SAMPLE
 from fireline.services.paging.escalations import on_opened
 from fireline.services.runbooks.runs import start_auto_run
 from fireline.services.timeline import append
+from fireline.store.repos.alert import Firing
 from fireline.store.uow import Tx, UnitOfWork
 
 # A deadlock between concurrent batches is retried this many times in all.
@@ -137,8 +139,12 @@ def _ingest_once(uow: UnitOfWork, requests: Sequence[IngestRequest]) -> list[Ing
             )
             for r, result in zip(requests, results, strict=True)
         ]
-        for index, item in ordered:
-            _apply(batches[index], item)
+        for plain_fires, run in groupby(ordered, key=lambda pair: _is_plain_fire(pair[1])):
+            if plain_fires:
+                _fire_together(batches, list(run))
+            else:
+                for index, item in run:
+                    _apply(batches[index], item)
         for batch, planned in zip(batches, plans, strict=True):
             _note_truncation(batch, planned)
     return results
@@ -155,7 +161,7 @@ def _plan(
     now: datetime,
     result: IngestResult,
 ) -> _Planned:
-    decision = route(alert, config.routing)
+    decision = route(alert, config.routing, titled=False)
     result.problems += decision.problems
     key = _dedup_key(alert, integration, result)
     result.dedup_keys.append(key)
@@ -181,45 +187,71 @@ def _dedup_key(alert: AlertIn, integration: Integration, result: IngestResult) -
     return alert.dedup_key or label_fingerprint(alert.labels)
 
 
+def _is_plain_fire(item: _Planned) -> bool:
+    return item.heartbeat is None and item.alert.action is AlertAction.FIRE
+
+
 def _apply(batch: _Batch, item: _Planned) -> None:
-    if item.heartbeat is not None or item.alert.action is not AlertAction.FIRE:
-        # These may change an incident (resolve, acknowledge, recover): look it up afresh.
-        batch.open_incidents.clear()
+    """Apply a heartbeat, a resolution or an acknowledgement (plain fires go together)."""
+    # These may change an incident (resolve, acknowledge, recover): look it up afresh.
+    batch.open_incidents.clear()
     if item.heartbeat is not None:
         # Alerts that feed a heartbeat (Watchdog) keep it alive; they open no incident.
         if item.alert.action is AlertAction.FIRE:
             beat_in(batch.tx, item.heartbeat, now=batch.now)
         batch.result.heartbeats += 1
-    elif item.alert.action is AlertAction.FIRE:
-        _fire(batch, item)
     elif item.alert.action is AlertAction.RESOLVE:
         _resolve(batch, item)
     else:
         _acknowledge(batch, item)
 
 
-def _fire(batch: _Batch, item: _Planned) -> None:
-    tx, result = batch.tx, batch.result
+def _fire_together(batches: Sequence[_Batch], run: Sequence[tuple[int, _Planned]]) -> None:
+    """Store a run of firing alerts with one upsert, then file each new one in its incident.
+
+    The open incidents of all their groups are looked up (and locked) in one query too. The
+    outcome is what applying them one by one in this order would give.
+    """
+    tx = batches[0].tx
     stored = tx.alerts.upsert_firing(
-        item.alert,
-        integration=batch.integration.name,
-        dedup_key=item.dedup_key,
-        service=item.decision.service,
-        group_key=item.decision.group_key,
-        now=batch.now,
+        [
+            Firing(
+                item.alert,
+                integration=batches[index].integration.name,
+                dedup_key=item.dedup_key,
+                service=item.decision.service,
+                group_key=item.decision.group_key,
+                now=batches[index].now,
+            )
+            for index, item in run
+        ]
     )
-    if not stored.new:
-        result.repeats += 1
-        return
-    result.new += 1
-    incident, opened = _incident_for(batch, item)
-    tx.alerts.attach(stored.id, incident.id)
+    new: list[tuple[_Batch, _Planned, int]] = []
+    for (index, item), alert in zip(run, stored, strict=True):
+        if alert.new:
+            batches[index].result.new += 1
+            new.append((batches[index], item, alert.id))
+        else:
+            batches[index].result.repeats += 1
+    open_incidents = batches[0].open_incidents
+    unknown = {item.decision.group_key for _, item, _ in new} - open_incidents.keys()
+    if unknown:
+        open_incidents.update(tx.incidents.find_open_by_group_keys_for_update(list(unknown)))
+    for batch, item, alert_id in new:
+        _file(batch, item, alert_id)
+
+
+def _file(batch: _Batch, item: _Planned, alert_id: int) -> None:
+    """Attach a new alert to its group's open incident, opening one if there is none."""
+    tx, result, group_key = batch.tx, batch.result, item.decision.group_key
+    incident, opened = _known_or_opened(batch, item)
     if opened:
         result.opened.append(incident.id)
     elif item.decision.severity.is_worse_than(incident.severity):
         incident = _raise_severity(batch, incident, item)
-    batch.open_incidents[item.decision.group_key] = incident
-    entry = _fired_entry(item, stored.id, batch.integration)
+    tx.alerts.attach(alert_id, incident.id)
+    batch.open_incidents[group_key] = incident
+    entry = _fired_entry(item, alert_id, batch.integration)
     append(tx, incident.id, entry=entry, actor=batch.actor, at=batch.now)
     _link_jobs(batch, incident.id, item)
     _touch(result, incident.id)
@@ -246,18 +278,19 @@ def _link_jobs(batch: _Batch, incident_id: int, item: _Planned) -> None:
         )
 
 
-def _incident_for(batch: _Batch, item: _Planned) -> tuple[Incident, bool]:
+def _known_or_opened(batch: _Batch, item: _Planned) -> tuple[Incident, bool]:
+    """Return the group's open incident (already looked up), opening one if there is none."""
     tx, actor, now, decision = batch.tx, batch.actor, batch.now, item.decision
     existing = batch.open_incidents.get(decision.group_key)
-    if existing is None:
-        existing = tx.incidents.find_open_by_group_key_for_update(decision.group_key)
     if existing is not None:
         return existing, False
+    titled = with_title(decision, item.alert)
+    batch.result.problems += titled.problems[len(decision.problems) :]
     # A service the catalog lacks (a config not yet applied) is added: the alert is kept.
     service_id = tx.services.ensure(decision.service, now=now)
     region = item.alert.labels.get("region", "")
     draft = IncidentDraft(
-        title=decision.title[: rules.MAX_TITLE],
+        title=titled.title[: rules.MAX_TITLE],
         severity=decision.severity,
         service=decision.service,
         regions=(region,) if SLUG.match(region) else (),
@@ -272,10 +305,10 @@ def _incident_for(batch: _Batch, item: _Planned) -> tuple[Incident, bool]:
     )
     if incident is None:
         # Another transaction opened it first (PostgreSQL): attach to theirs.
-        found = tx.incidents.find_open_by_group_key_for_update(decision.group_key)
-        if found is None:
+        found = tx.incidents.find_open_by_group_keys_for_update([decision.group_key])
+        if decision.group_key not in found:
             raise Conflict(f"the incident for {decision.group_key!r} changed meanwhile; retry")
-        return found, False
+        return found[decision.group_key], False
     data = {
         **rules.opened_entry(draft).data,
         "group_key": decision.group_key,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -78,10 +78,17 @@ class Decision:
     title: str
     runbook: str | None
     problems: tuple[str, ...] = field(default=())
+    # The title's templates: the rule's own (if any), then the routing default.
+    title_templates: tuple[str, ...] = field(default=())
 
 
-def route(alert: AlertIn, routing: Routing) -> Decision:
-    """Decide service, severity, group key, title and runbook; templates never lose an alert."""
+def route(alert: AlertIn, routing: Routing, *, titled: bool = True) -> Decision:
+    """Decide service, severity, group key, title and runbook; templates never lose an alert.
+
+    With `titled=False` the title is left empty, for `with_title` to render when an incident
+    opens: most alerts join an open incident, and a title reading the alert's own summary
+    would otherwise be rendered afresh for every one of them.
+    """
     rule = next((r for r in routing.rules if matches_all(r.matchers, alert.labels)), None)
     service = rule.service if rule else routing.catch_all_service
     context = _context(alert, service)
@@ -93,18 +100,30 @@ def route(alert: AlertIn, routing: Routing) -> Decision:
 
     severity = _severity(field("severity"), problems)
     group_key = field("group_key")
-    title = field("title")
     runbook = alert.annotations.get("runbook_url")
     if rule and rule.runbook:
         runbook = _render(rule.runbook, context, "runbook", problems) or runbook
-    return Decision(
+    decision = Decision(
         rule=rule.name if rule else None,
         service=service,
         severity=severity,
         group_key=group_key or f"{service}/{alert.dedup_key or alert.summary}",
-        title=title or alert.summary or "untitled alert",
+        title="",
         runbook=runbook or None,
         problems=tuple(problems),
+        title_templates=(rule.title, routing.title) if rule and rule.title else (routing.title,),
+    )
+    return with_title(decision, alert) if titled else decision
+
+
+def with_title(decision: Decision, alert: AlertIn) -> Decision:
+    """Return the decision with its title rendered (and any template fallback reported)."""
+    problems = list(decision.problems)
+    *own, default = decision.title_templates
+    context = _context(alert, decision.service)
+    title = _render_or_default(own[0] if own else None, default, context, "title", problems)
+    return replace(
+        decision, title=title or alert.summary or "untitled alert", problems=tuple(problems)
     )
 
 

@@ -1,7 +1,8 @@
-"""Alerts: deduplicating upserts and resolutions, each one statement."""
+"""Alerts: deduplicating upserts (one statement for many alerts) and resolutions."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -30,6 +31,18 @@ class StoredAlert:
     def new(self) -> bool:
         """Tell whether this was the alert's first occurrence."""
         return self.occurrences == 1
+
+
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """One firing alert to store, with its dedup key and where routing put it."""
+
+    alert: AlertIn
+    integration: str
+    dedup_key: str
+    service: str
+    group_key: str
+    now: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +95,55 @@ def _upsert(dialect: str) -> Any:
             **{name: insert.excluded[name] for name in _UPDATED_ON_REPEAT},
             "occurrences": table.c.occurrences + 1,
         },
-    ).returning(table.c.id, table.c.occurrences, table.c.incident_id)
+    ).returning(
+        table.c.integration,
+        table.c.dedup_key,
+        table.c.id,
+        table.c.occurrences,
+        table.c.incident_id,
+    )
+
+
+def _values(firing: Firing) -> dict[str, Any]:
+    alert = firing.alert
+    return {
+        "integration": firing.integration,
+        "dedup_key": firing.dedup_key,
+        "status": FIRING,
+        "fingerprint": label_fingerprint(alert.labels),
+        "source": alert.source,
+        "summary": alert.summary,
+        "severity": alert.severity,
+        "labels": alert.labels,
+        "annotations": alert.annotations,
+        "details": alert.details,
+        "generator_url": alert.generator_url,
+        "starts_at": alert.starts_at,
+        "ends_at": alert.ends_at,
+        "first_seen_at": firing.now,
+        "last_seen_at": firing.now,
+        "occurrences": 1,
+        "service": firing.service,
+        "group_key": firing.group_key,
+    }
+
+
+def _rounds(firing: Sequence[Firing]) -> list[list[int]]:
+    """Split alerts into rounds in which no key appears twice, keeping each key's order.
+
+    One upsert statement may not touch a row twice (PostgreSQL refuses it), so the second
+    occurrence of a key in a dedup storm goes in the second round, and so on.
+    """
+    rounds: list[list[int]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for index, one in enumerate(firing):
+        key = (one.integration, one.dedup_key)
+        round_ = seen.get(key, 0)
+        seen[key] = round_ + 1
+        if round_ == len(rounds):
+            rounds.append([])
+        rounds[round_].append(index)
+    return rounds
 
 
 _ALERTS = AlertRow.metadata.tables[AlertRow.__tablename__]
@@ -104,40 +165,22 @@ class AlertRepo:
         self._session = session
         self._unattached: dict[int, int] = {}  # alert id -> incident id, not yet written
 
-    def upsert_firing(
-        self,
-        alert: AlertIn,
-        *,
-        integration: str,
-        dedup_key: str,
-        service: str,
-        group_key: str,
-        now: datetime,
-    ) -> StoredAlert:
-        """Insert a firing alert, or update and count the open one with the same key."""
-        params = {
-            "integration": integration,
-            "dedup_key": dedup_key,
-            "status": FIRING,
-            "fingerprint": label_fingerprint(alert.labels),
-            "source": alert.source,
-            "summary": alert.summary,
-            "severity": alert.severity,
-            "labels": alert.labels,
-            "annotations": alert.annotations,
-            "details": alert.details,
-            "generator_url": alert.generator_url,
-            "starts_at": alert.starts_at,
-            "ends_at": alert.ends_at,
-            "first_seen_at": now,
-            "last_seen_at": now,
-            "occurrences": 1,
-            "service": service,
-            "group_key": group_key,
-        }
-        dialect = self._session.get_bind().dialect.name
-        row = self._session.connection().execute(_upsert(dialect), params).one()
-        return StoredAlert(row[0], row[1], self._unattached.get(row[0], row[2]))
+    def upsert_firing(self, firing: Sequence[Firing]) -> list[StoredAlert]:
+        """Insert firing alerts, or update and count the open ones with the same keys.
+
+        Returns what happened to each alert, in the order given. All of them take one
+        statement (a few when a key repeats), not one each.
+        """
+        statement = _upsert(self._session.get_bind().dialect.name)
+        connection = self._session.connection()
+        stored: list[StoredAlert | None] = [None] * len(firing)
+        for indexes in _rounds(firing):
+            rows = connection.execute(statement, [_values(firing[i]) for i in indexes])
+            by_key = {(row[0], row[1]): row for row in rows}
+            for index in indexes:
+                row = by_key[(firing[index].integration, firing[index].dedup_key)]
+                stored[index] = StoredAlert(row[2], row[3], self._unattached.get(row[2], row[4]))
+        return [one for one in stored if one is not None]
 
     def attach(self, alert_id: int, incident_id: int) -> None:
         """Record which incident an alert belongs to (written by `write_pending()`)."""

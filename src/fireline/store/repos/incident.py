@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -48,6 +49,17 @@ _OPEN_BY_GROUP = _WITH_SERVICE.where(
     _INCIDENTS.c.group_key == bindparam("group_key"),
     _INCIDENTS.c.status != Status.RESOLVED.value,
 ).with_for_update(of=_INCIDENTS)
+# Locked in group-key order, so that transactions locking several queue instead of deadlocking.
+_OPEN_BY_GROUPS = (
+    _WITH_SERVICE.where(
+        _INCIDENTS.c.group_key.in_(bindparam("group_keys", expanding=True)),
+        _INCIDENTS.c.status != Status.RESOLVED.value,
+    )
+    .order_by(_INCIDENTS.c.group_key)
+    .with_for_update(of=_INCIDENTS)
+)
+# Group keys looked up per statement: well inside every database's parameter limit.
+GROUP_KEYS_PER_LOOKUP = 500
 _INSERT = insert(_INCIDENTS).returning(_INCIDENTS.c.id)
 
 
@@ -246,6 +258,18 @@ class IncidentRepo:
             return None
         self._loaded_head(row.id, ChainHead(row.timeline_seq, row.timeline_head))
         return _to_incident(row)
+
+    def find_open_by_group_keys_for_update(self, group_keys: Sequence[str]) -> dict[str, Incident]:
+        """Return the unresolved incidents of these group keys (those that have one), locked."""
+        connection = self._session.connection()
+        ordered = sorted(set(group_keys))
+        found: dict[str, Incident] = {}
+        for start in range(0, len(ordered), GROUP_KEYS_PER_LOOKUP):
+            chunk = ordered[start : start + GROUP_KEYS_PER_LOOKUP]
+            for row in connection.execute(_OPEN_BY_GROUPS, {"group_keys": chunk}):
+                self._loaded_head(row.id, ChainHead(row.timeline_seq, row.timeline_head))
+                found[row.group_key] = _to_incident(row)
+        return found
 
     def update(
         self,

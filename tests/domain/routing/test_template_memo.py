@@ -16,6 +16,12 @@ TEMPLATES = [
     "{{ service }}/{{ labels.alertname }}/{{ labels['region'] }}",
     "{{ labels.alertname | lower }} in {{ labels.region | default('everywhere') }}",
     "{{ annotations.summary or summary }}",
+    "{{ service }}/{{ labels.alertname or summary }}/{{ labels.region }}",
+    "{{ labels.alertname or summary }}-{{ summary }}",  # summary also read unguarded
+    "{{ labels.region or labels.alertname or summary }}",
+    "{{ summary or labels.alertname }}{{ labels.alertname or summary }}",
+    "{% if labels.severity or summary %}{{ summary }}{% endif %}",
+    "{{ labels.instance or (summary | upper) }}",
     "{% for k, v in labels | dictsort %}{{ k }}={{ v }};{% endfor %}",  # reads labels whole
     "{{ labels.get('region', 'none') }}",  # a dict method, not a key
     "{{ labels.items }}",
@@ -72,6 +78,20 @@ def test_alerts_that_differ_only_in_what_a_template_ignores_render_it_once() -> 
     assert _Counting.lookups == 2  # the first alert only: alertname and region
     assert render(source, _context(_Counting(alertname="Q", region="us"), "")) == "Q/us (memo test)"
     assert _Counting.lookups == 4
+
+
+def test_what_only_the_right_of_an_or_reads_counts_only_when_the_left_is_falsy() -> None:
+    source = "{{ labels.alertname or summary }}/{{ labels.region }} (or test)"
+    _Counting.lookups = 0
+    texts = {
+        render(source, _context(_Counting(alertname="Q", region="eu"), f"summary {n}"))
+        for n in range(50)
+    }
+    assert texts == {"Q/eu (or test)"}
+    assert _Counting.lookups == 2
+    assert render(source, _context(_Counting(region="eu"), "disk")) == "disk/eu (or test)"
+    assert render(source, _context(_Counting(region="eu"), "queue")) == "queue/eu (or test)"
+    assert render(source, _context(_Counting(alertname="", region="eu"), "q")) == "q/eu (or test)"
 
 
 def test_a_template_that_reads_labels_whole_renders_every_time() -> None:

@@ -7,7 +7,9 @@ Rendering is memoized by what a template reads: `{{ labels.alertname }}/{{ label
 renders once per distinct (alertname, region), however many alerts carry that pair. This holds
 only for a template that reads plain values and single keys of its mappings; one that reads a
 mapping whole (`{% for k in labels %}`, `labels.get(...)`), uses `random`, or rebinds a context
-name renders every time.
+name renders every time. What only the right side of an `or` reads counts only when the left
+side is falsy: the default group key `{{ labels.alertname or summary }}` ignores the summary
+of an alert that has an alertname.
 """
 
 from __future__ import annotations
@@ -29,18 +31,28 @@ _UNSTABLE = frozenset({"random", "lipsum", "cycler", "joiner", "namespace"})
 # Values a memo key may hold as they are (immutable and cheap to hash).
 _PLAIN = (str, int, float, bool, type(None))
 _MISSING = object()
+_IRRELEVANT = object()
 
 
 class TemplateProblem(Exception):
     """A template does not compile, or failed while rendering."""
 
 
+# One thing a template reads: a context name whole (key None), or one key of a mapping.
+_Read = tuple[str, str | None]
+
+
 @dataclass(frozen=True, slots=True)
 class _Reads:
-    """What a template reads of its context: names read whole, and (name, key) reads."""
+    """What a template reads of its context, and which reads only matter sometimes.
 
-    whole: tuple[str, ...]
-    keyed: tuple[tuple[str, str], ...]
+    `unless[i]` is the index of the read that, when truthy, makes read `i` irrelevant: in
+    `{{ labels.alertname or summary }}` the summary matters only without an alertname, so
+    alerts that differ only in their summary share one rendering.
+    """
+
+    reads: tuple[_Read, ...]
+    unless: tuple[int | None, ...]
 
 
 @dataclass(slots=True)
@@ -60,22 +72,51 @@ def _reads_of(ast: nodes.Template) -> _Reads | None:
     free = meta.find_undeclared_variables(ast)
     if free & _UNSTABLE:
         return None
-    whole: set[str] = set()
-    keyed: set[tuple[str, str]] = set()
     for node in ast.find_all((nodes.Filter, nodes.Name)):
         if isinstance(node, nodes.Filter) and node.name in _UNSTABLE:
             return None
         if isinstance(node, nodes.Name) and node.ctx != "load" and node.name in free:
             return None  # a context name rebound inside the template
-    for parent in ast.find_all(nodes.Node):
-        for child in parent.iter_child_nodes():
-            if isinstance(child, nodes.Name) and child.ctx == "load" and child.name in free:
-                key = _constant_key(parent, child)
-                if key is None:
-                    whole.add(child.name)
-                else:
-                    keyed.add((child.name, key))
-    return _Reads(tuple(sorted(whole)), tuple(sorted(keyed)))
+    parents = {id(c): p for p in ast.find_all(nodes.Node) for c in p.iter_child_nodes()}
+    # Each read, with the read it is the right operand of an `or` to in every occurrence.
+    guards: dict[_Read, _Read | None] = {}
+    for name in ast.find_all(nodes.Name):
+        if name.ctx != "load" or name.name not in free:
+            continue
+        reader, read = _read_at(name, parents.get(id(name)))
+        parent = parents.get(id(reader))
+        guard = _read_of(parent.left) if isinstance(parent, nodes.Or) else None
+        if isinstance(parent, nodes.Or) and parent.right is reader and guard is not None:
+            guards[read] = guard if guards.get(read, guard) == guard else None
+        else:
+            guards[read] = None
+    reads = tuple(sorted(guards, key=lambda r: (r[0], r[1] or "")))
+    index = {read: i for i, read in enumerate(reads)}
+    unless = tuple(_index_of(guards[r], index) for r in reads)
+    return _Reads(reads, unless)
+
+
+def _index_of(read: _Read | None, index: dict[_Read, int]) -> int | None:
+    return None if read is None else index.get(read)
+
+
+def _read_at(name: nodes.Name, parent: nodes.Node | None) -> tuple[nodes.Node, _Read]:
+    """Return the node that reads through `name` (`name.k` or `name`) and what it reads."""
+    key = _constant_key(parent, name) if parent is not None else None
+    if key is None:
+        return name, (name.name, None)
+    assert parent is not None
+    return parent, (name.name, key)
+
+
+def _read_of(node: nodes.Node) -> _Read | None:
+    """Return what `node` reads when it is nothing but a read (`summary`, `labels.x`)."""
+    if isinstance(node, nodes.Name) and node.ctx == "load":
+        return (node.name, None)
+    if isinstance(node, (nodes.Getattr, nodes.Getitem)) and isinstance(node.node, nodes.Name):
+        key = _constant_key(node, node.node)
+        return None if key is None else (node.node.name, key)
+    return None
 
 
 def _constant_key(parent: nodes.Node, name: nodes.Name) -> str | None:
@@ -94,25 +135,22 @@ def _constant_key(parent: nodes.Node, name: nodes.Name) -> str | None:
 
 def _memo_key(reads: _Reads, context: Mapping[str, Any]) -> tuple[Hashable, ...] | None:
     """Return the values the template reads, or None if one cannot safely stand for itself."""
-    key: list[Hashable] = []
-    for name in reads.whole:
+    values: list[Any] = []
+    for name, item in reads.reads:
         value = context.get(name, _MISSING)
+        if item is not None and value is not _MISSING:
+            # Jinja looks `labels.items` up as an attribute first: only plain keys are keys.
+            if not isinstance(value, Mapping) or hasattr(value, item):
+                return None
+            value = value.get(item, _MISSING)
         if value is not _MISSING and not isinstance(value, _PLAIN):
             return None
-        key.append(value)
-    for name, item in reads.keyed:
-        mapping = context.get(name, _MISSING)
-        if mapping is _MISSING:
-            key.append(_MISSING)
-            continue
-        # Jinja looks `labels.items` up as an attribute first: only plain keys are keys.
-        if not isinstance(mapping, Mapping) or hasattr(mapping, item):
-            return None
-        value = mapping.get(item, _MISSING)
-        if value is not _MISSING and not isinstance(value, _PLAIN):
-            return None
-        key.append(value)
-    return tuple(key)
+        values.append(value)
+    for i, guard in enumerate(reads.unless):
+        # Jinja's `a or b` is `a` whenever `a` is truthy (a missing value is undefined: falsy).
+        if guard is not None and values[guard] is not _MISSING and values[guard]:
+            values[i] = _IRRELEVANT
+    return tuple(values)
 
 
 def check_template(source: str) -> str | None:

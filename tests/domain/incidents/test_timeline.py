@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
+from fireline.domain.incidents.canonical import canonical_json
 from fireline.domain.incidents.timeline import (
     GENESIS_HASH,
     ChainHead,
     TimelineEvent,
-    canonical_json,
     next_event,
     verify_chain,
 )

@@ -8,11 +8,12 @@ from the end is caught by comparing the chain's tip with the head stored on the 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from fireline.domain.incidents.canonical import canonical_json, normalize_data
 
 GENESIS_HASH = "0" * 64
 
@@ -45,19 +46,6 @@ def format_instant(at: datetime) -> str:
     if at.tzinfo is None:
         raise ValueError("timeline instants must be timezone-aware")
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def canonical_json(value: Any) -> bytes:
-    """Return the one byte string a JSON value hashes as: sorted keys, no spaces, UTF-8."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
-
-
-def normalize_data(data: dict[str, Any]) -> dict[str, Any]:
-    """Return `data` as it will read back from storage (plain JSON types only)."""
-    loaded: dict[str, Any] = json.loads(canonical_json(data))
-    return loaded
 
 
 def event_hash(

@@ -1,0 +1,78 @@
+"""Canonical JSON: the fast path writes exactly the bytes the standard library's definition does."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fireline.domain.incidents.canonical import canonical_json, normalize_data
+
+
+def _standard(value: Any) -> bytes:
+    """The definition every stored hash was made with."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+# Every code point but lone surrogates: control characters, quotes, backslashes, U+2028,
+# astral planes, and keys that sort differently by UTF-16 than by code point.
+texts = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
+integers = st.one_of(st.integers(-(2**63), 2**64 - 1), st.integers(-(2**70), 2**70))
+scalars = st.one_of(st.none(), st.booleans(), integers, texts)
+plain = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=4).map(tuple),
+        st.dictionaries(texts, inner, max_size=5),
+    ),
+    max_leaves=20,
+)
+anything = st.recursive(
+    st.one_of(scalars, st.floats(allow_nan=False, allow_infinity=False)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(texts, inner, max_size=5)),
+    max_leaves=20,
+)
+
+
+@given(plain)
+def test_plain_values_hash_as_the_standard_library_writes_them(value: Any) -> None:
+    assert canonical_json(value) == _standard(value)
+    assert canonical_json({"data": value}) == _standard({"data": value})
+
+
+@given(st.dictionaries(texts, anything, max_size=6))
+def test_normalized_data_is_what_the_standard_library_reads_back(data: dict[str, Any]) -> None:
+    expected = json.loads(_standard(data))
+    normalized = normalize_data(data)
+    assert normalized == expected
+    assert canonical_json(normalized) == _standard(expected)
+    assert [type(v) for v in normalized.values()] == [type(v) for v in expected.values()]
+
+
+def test_what_is_not_plain_takes_the_standard_path_with_its_errors() -> None:
+    assert canonical_json({2: "b", 10: "a"}) == _standard({2: "b", 10: "a"})
+    assert normalize_data({"n": 10**30, "f": 1e16}) == {"n": 10**30, "f": 1e16}
+    assert canonical_json({"f": 1e16, "g": 0.1}) == b'{"f":1e+16,"g":0.1}'
+    with pytest.raises(ValueError, match="Out of range float"):
+        canonical_json({"x": math.nan})
+    with pytest.raises(ValueError, match="Out of range float"):
+        normalize_data({"x": math.inf})
+    with pytest.raises(UnicodeEncodeError):
+        canonical_json({"x": "\ud800"})
+    with pytest.raises(TypeError):
+        canonical_json({"x": object()})
+
+
+def test_subclasses_of_plain_types_are_written_as_their_values() -> None:
+    class Name(str):
+        pass
+
+    assert canonical_json({"k": Name("v"), "b": True}) == b'{"b":true,"k":"v"}'
+    assert type(normalize_data({"k": Name("v")})["k"]) is str

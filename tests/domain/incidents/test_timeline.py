@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
-from fireline.domain.incidents.canonical import canonical_json
+from fireline.domain.canonical_json import canonical_json
 from fireline.domain.incidents.timeline import (
     GENESIS_HASH,
     ChainHead,

@@ -10,6 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from fireline.domain.canonical_json import canonical_json
 from fireline.domain.errors import FieldError, Invalid
 from fireline.domain.labels import check_labels
 
@@ -47,8 +48,7 @@ class AlertIn:
 
 def label_fingerprint(labels: Mapping[str, str]) -> str:
     """Return a stable 16-hex-digit fingerprint of a label set (order does not matter)."""
-    canonical = json.dumps(dict(sorted(labels.items())), separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(canonical_json(dict(labels))).hexdigest()[:16]
 
 
 def make_alert(  # noqa: PLR0913 - an alert has this many parts

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fireline.domain.incidents.canonical import canonical_json, normalize_data
+from fireline.domain.canonical_json import canonical_json, normalize_data
 
 GENESIS_HASH = "0" * 64
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from typing import Any
@@ -10,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fireline.domain.incidents.canonical import canonical_json, normalize_data
+from fireline.domain.alerts.alert import label_fingerprint
+from fireline.domain.canonical_json import canonical_json, normalize_data
 
 
 def _standard(value: Any) -> bytes:
@@ -76,3 +78,11 @@ def test_subclasses_of_plain_types_are_written_as_their_values() -> None:
 
     assert canonical_json({"k": Name("v"), "b": True}) == b'{"b":true,"k":"v"}'
     assert type(normalize_data({"k": Name("v")})["k"]) is str
+
+
+@given(st.dictionaries(texts, texts, max_size=8))
+def test_label_fingerprints_are_those_stored_before_orjson(labels: dict[str, str]) -> None:
+    before = json.dumps(dict(sorted(labels.items())), separators=(",", ":"), ensure_ascii=False)
+    expected = hashlib.sha256(before.encode("utf-8")).hexdigest()[:16]
+    assert label_fingerprint(labels) == expected
+    assert label_fingerprint(dict(reversed(labels.items()))) == expected

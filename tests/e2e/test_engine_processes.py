@@ -1,8 +1,9 @@
-"""Engines as real processes on one PostgreSQL: pages are neither lost nor sent twice.
+"""Engines as real processes: pages are neither lost nor sent twice, nor left to the poll.
 
-Two `fireline engine` processes compete for the same outbox (FOR UPDATE SKIP LOCKED) while a
-loopback PagerDuty counts what arrives; then an engine is killed with SIGKILL while its sends
-are in flight, and another takes over once the lease runs out, under the same dedup keys.
+On PostgreSQL two `fireline engine` processes compete for the same outbox (FOR UPDATE SKIP
+LOCKED) while a loopback PagerDuty counts what arrives; then an engine is killed with SIGKILL
+while its sends are in flight, and another takes over once the lease runs out, under the same
+dedup keys. On SQLite an engine process is woken by each commit that queued a page.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from tests.support.configs import apply_config
 from tests.support.oncall_config import INTAKE_KEY, oncall_config
 from tests.support.runbook_repo import commit_files
 
-pytestmark = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+ON_POSTGRES = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 LEASE_S = 2.0
 SETTLE_TIMEOUT_S = 120.0
 
@@ -96,6 +97,7 @@ def pagerduty(container: Container, tmp_path: Path) -> Iterator[FakePagerDuty]:
         yield fake
 
 
+@ON_POSTGRES
 def test_two_engines_deliver_a_thousand_pages_once_each(
     api: Api, container: Container, db_url: str, tmp_path: Path, pagerduty: FakePagerDuty
 ) -> None:
@@ -110,6 +112,7 @@ def test_two_engines_deliver_a_thousand_pages_once_each(
     assert len(pagerduty.attempts) == 1000
 
 
+@ON_POSTGRES
 def test_an_engine_killed_mid_delivery_loses_nothing(
     api: Api, container: Container, db_url: str, tmp_path: Path, pagerduty: FakePagerDuty
 ) -> None:
@@ -150,6 +153,7 @@ steps:
 """
 
 
+@ON_POSTGRES
 def test_a_runbook_step_whose_engine_is_killed_is_never_run_twice(
     api: Api, container: Container, db_url: str, tmp_path: Path
 ) -> None:
@@ -182,3 +186,23 @@ def _step_status(container: Container) -> str | None:
         runs = tx.runbook_runs.runs_for_incident(1)
         steps = tx.runbook_runs.steps_of([r.id for r in runs])
     return steps[0].status if steps else None
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_on_sqlite_an_engine_apart_is_woken_by_each_commit_not_by_its_poll(
+    api: Api, db_url: str, tmp_path: Path, pagerduty: FakePagerDuty
+) -> None:
+    sockets = Path(db_url.removeprefix("sqlite:///") + "-engines")
+    with _engine(db_url, tmp_path, FIRELINE_ENGINE_INTERVAL_S="3600"):
+        _eventually(lambda: sockets.is_dir() and any(sockets.iterdir()))
+        for n in range(3):
+            alert = am_alert(
+                {"alertname": f"Queue{n}", "severity": "critical"}, fingerprint=f"{n:016x}"
+            )
+            answer = api.post(
+                f"/integrations/alertmanager/{INTAKE_KEY}", as_=None, json=am_payload([alert])
+            )
+            assert answer.status_code == 200
+            # Far sooner than the hour-long poll: the commit woke the engine.
+            [page] = pagerduty.take(1, timeout_s=SETTLE_TIMEOUT_S)
+            assert page.json()["dedup_key"] == f"INC-{n + 1}"

@@ -1,5 +1,7 @@
 """Waking engines in other processes: PostgreSQL LISTEN on the channel commits NOTIFY.
 
+(On SQLite, datagrams do the same: see `sqlite_wakeups.py`.)
+
 A transaction that queues engine work sends `NOTIFY fireline_work` (see `db.work_queued`); it is
 delivered at commit. Each engine process listens on its own connection and sets its wake-up
 event, so a page queued by any `fireline serve` leaves within milliseconds, not at the next
@@ -15,6 +17,7 @@ import psycopg
 from sqlalchemy import Engine
 
 from fireline.store.db import WORK_CHANNEL
+from fireline.store.sqlite_wakeups import SqliteWakeups
 
 log = logging.getLogger("fireline.engine")
 POLL_S = 1.0
@@ -22,8 +25,10 @@ RECONNECT_S = 5.0
 
 
 def start_listening(engine: Engine, *, woken: threading.Event, stop: threading.Event) -> None:
-    """On PostgreSQL, start a daemon thread that sets `woken` on every work notification."""
-    if engine.dialect.name != "postgresql":
+    """Start a daemon thread that sets `woken` whenever another process queued engine work."""
+    if engine.dialect.name == "sqlite":
+        if engine.url.database not in (None, "", ":memory:"):
+            SqliteWakeups(engine.url.database).listen(woken, stop)
         return
     url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     thread = threading.Thread(

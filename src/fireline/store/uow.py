@@ -24,6 +24,8 @@ from fireline.store.repos.runbook_run import RunbookRunRepo
 from fireline.store.repos.service import ServiceRepo
 from fireline.store.repos.timeline import TimelineRepo
 from fireline.store.repos.token import TokenRepo
+from fireline.store.sqlite_turn import WriteTurn
+from fireline.store.sqlite_wakeups import SqliteWakeups
 
 
 class Tx:
@@ -56,12 +58,14 @@ class UnitOfWork:
         )
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
         self.work_ready = threading.Event()
-        # SQLite has one writer at a time. Queueing writers on a lock here serves them in
-        # turn; leaving them to SQLite's busy handler makes them poll with growing sleeps,
-        # which starves some (seconds of tail latency under load). PostgreSQL needs no lock.
-        self._write_turn: AbstractContextManager[object] = (
-            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
-        )
+        # SQLite has one writer at a time: writers take turns (see sqlite_turn), and engines
+        # in other processes are woken by datagram. PostgreSQL needs neither.
+        self._write_turn: AbstractContextManager[object] = nullcontext()
+        self._wakeups: SqliteWakeups | None = None
+        if engine.dialect.name == "sqlite":
+            self._write_turn = WriteTurn(engine.url.database)
+            if engine.url.database not in (None, "", ":memory:"):
+                self._wakeups = SqliteWakeups(engine.url.database)
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
@@ -81,6 +85,8 @@ class UnitOfWork:
                 tx.incidents.write_heads()
             if session.info.pop(WORK_QUEUED, False):
                 self.work_ready.set()
+                if self._wakeups is not None:
+                    self._wakeups.notify()
 
     @contextmanager
     def read(self) -> Iterator[Tx]:

@@ -326,3 +326,37 @@ def test_in_one_batch_alerts_of_many_groups_find_their_open_incidents_in_one_que
         assert tx.alerts.count_firing(eu) == 2
         assert tx.alerts.count_firing(us) == 2
         assert tx.alerts.count_firing(result.opened[0]) == 1
+
+
+def test_in_one_batch_new_groups_open_their_incidents_in_one_insert(
+    container: Container, ingest: Ingest
+) -> None:
+    inserts: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_more: Any) -> None:
+        if (
+            statement.lstrip()
+            .upper()
+            .startswith(("INSERT INTO INCIDENTS", "INSERT INTO INCIDENT_"))
+        ):
+            inserts.append(statement.split()[2])
+
+    event.listen(container.uow.engine, "before_cursor_execute", record)
+    try:
+        result = ingest(
+            _alert(region="us-east-1", instance="w-1"),
+            _alert(instance="w-2"),
+            _alert(region="ap-south-1", instance="w-3"),
+            _alert(region="us-east-1", instance="w-4", severity="critical"),
+        )
+    finally:
+        event.remove(container.uow.engine, "before_cursor_execute", record)
+    assert sorted(inserts) == ["incident_regions", "incidents"]
+    assert (result.new, len(result.opened)) == (4, 3)
+    incidents = [_incident(container, i) for i in result.opened]
+    assert [i.regions for i in incidents] == [("ap-south-1",), ("eu-west-1",), ("us-east-1",)]
+    assert [i.severity.value for i in incidents] == ["SEV3", "SEV3", "SEV2"]
+    kinds = [e.kind for e in _events(container, incidents[2].id)]
+    assert kinds[0] == "incident.opened"
+    assert kinds.count("alert.fired") == 2
+    assert verify_timelines(container.uow).intact

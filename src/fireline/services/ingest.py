@@ -31,6 +31,7 @@ from fireline.services.paging.escalations import on_opened
 from fireline.services.runbooks.runs import start_auto_run
 from fireline.services.timeline import append
 from fireline.store.repos.alert import Firing
+from fireline.store.repos.incident import Opening
 from fireline.store.uow import Tx, UnitOfWork
 
 # A deadlock between concurrent batches is retried this many times in all.
@@ -209,8 +210,9 @@ def _apply(batch: _Batch, item: _Planned) -> None:
 def _fire_together(batches: Sequence[_Batch], run: Sequence[tuple[int, _Planned]]) -> None:
     """Store a run of firing alerts with one upsert, then file each new one in its incident.
 
-    The open incidents of all their groups are looked up (and locked) in one query too. The
-    outcome is what applying them one by one in this order would give.
+    The open incidents of all their groups are looked up (and locked) in one query, and the
+    groups without one get theirs in one insert. The outcome is what applying the alerts one
+    by one in this order would give.
     """
     tx = batches[0].tx
     stored = tx.alerts.upsert_firing(
@@ -237,17 +239,16 @@ def _fire_together(batches: Sequence[_Batch], run: Sequence[tuple[int, _Planned]
     unknown = {item.decision.group_key for _, item, _ in new} - open_incidents.keys()
     if unknown:
         open_incidents.update(tx.incidents.find_open_by_group_keys_for_update(list(unknown)))
+    _open_missing(tx, new)
     for batch, item, alert_id in new:
         _file(batch, item, alert_id)
 
 
 def _file(batch: _Batch, item: _Planned, alert_id: int) -> None:
-    """Attach a new alert to its group's open incident, opening one if there is none."""
+    """Attach a new alert to its group's open incident (raising its severity if worse)."""
     tx, result, group_key = batch.tx, batch.result, item.decision.group_key
-    incident, opened = _known_or_opened(batch, item)
-    if opened:
-        result.opened.append(incident.id)
-    elif item.decision.severity.is_worse_than(incident.severity):
+    incident = batch.open_incidents[group_key]
+    if item.decision.severity.is_worse_than(incident.severity):
         incident = _raise_severity(batch, incident, item)
     tx.alerts.attach(alert_id, incident.id)
     batch.open_incidents[group_key] = incident
@@ -278,37 +279,57 @@ def _link_jobs(batch: _Batch, incident_id: int, item: _Planned) -> None:
         )
 
 
-def _known_or_opened(batch: _Batch, item: _Planned) -> tuple[Incident, bool]:
-    """Return the group's open incident (already looked up), opening one if there is none."""
-    tx, actor, now, decision = batch.tx, batch.actor, batch.now, item.decision
-    existing = batch.open_incidents.get(decision.group_key)
-    if existing is not None:
-        return existing, False
+def _open_missing(tx: Tx, new: Sequence[tuple[_Batch, _Planned, int]]) -> None:
+    """Open an incident for each group of these new alerts that has none, in one statement."""
+    firsts: dict[str, tuple[_Batch, _Planned, IncidentDraft]] = {}
+    for batch, item, _ in new:
+        key = item.decision.group_key
+        if key not in batch.open_incidents and key not in firsts:
+            firsts[key] = (batch, item, _draft(batch, item))
+    if not firsts:
+        return
+    opened = tx.incidents.add_grouped_many(
+        [
+            Opening(
+                draft,
+                # A service the catalog lacks (a config not yet applied) is added: alerts are kept.
+                service_id=tx.services.ensure(item.decision.service, now=batch.now),
+                created_by=batch.actor,
+                now=batch.now,
+                group_key=key,
+                runbook_url=item.decision.runbook,
+            )
+            for key, (batch, item, draft) in firsts.items()
+        ]
+    )
+    # Another transaction opened these first (PostgreSQL): their alerts attach to theirs.
+    raced = [key for key in firsts if key not in opened]
+    theirs = tx.incidents.find_open_by_group_keys_for_update(raced) if raced else {}
+    for key, (batch, item, draft) in firsts.items():
+        if key in opened:
+            _announce(batch, item, draft, opened[key])
+        elif key not in theirs:
+            raise Conflict(f"the incident for {key!r} changed meanwhile; retry")
+        batch.open_incidents[key] = opened.get(key) or theirs[key]
+
+
+def _draft(batch: _Batch, item: _Planned) -> IncidentDraft:
+    decision = item.decision
     titled = with_title(decision, item.alert)
     batch.result.problems += titled.problems[len(decision.problems) :]
-    # A service the catalog lacks (a config not yet applied) is added: the alert is kept.
-    service_id = tx.services.ensure(decision.service, now=now)
     region = item.alert.labels.get("region", "")
-    draft = IncidentDraft(
+    return IncidentDraft(
         title=titled.title[: rules.MAX_TITLE],
         severity=decision.severity,
         service=decision.service,
         regions=(region,) if SLUG.match(region) else (),
     )
-    incident = tx.incidents.add_grouped(
-        draft,
-        service_id=service_id,
-        created_by=actor,
-        now=now,
-        group_key=decision.group_key,
-        runbook_url=decision.runbook,
-    )
-    if incident is None:
-        # Another transaction opened it first (PostgreSQL): attach to theirs.
-        found = tx.incidents.find_open_by_group_keys_for_update([decision.group_key])
-        if decision.group_key not in found:
-            raise Conflict(f"the incident for {decision.group_key!r} changed meanwhile; retry")
-        return found[decision.group_key], False
+
+
+def _announce(batch: _Batch, item: _Planned, draft: IncidentDraft, incident: Incident) -> None:
+    """Record an incident this alert opened: timeline, first pages, automated runbook."""
+    tx, decision, now = batch.tx, item.decision, batch.now
+    batch.result.opened.append(incident.id)
     data = {
         **rules.opened_entry(draft).data,
         "group_key": decision.group_key,
@@ -318,11 +339,10 @@ def _known_or_opened(batch: _Batch, item: _Planned) -> tuple[Incident, bool]:
     }
     if item.paging_suppressed:
         data["paging_suppressed"] = "maintenance window"
-    append(tx, incident.id, entry=Entry("incident.opened", data), actor=actor, at=now)
+    append(tx, incident.id, entry=Entry("incident.opened", data), actor=batch.actor, at=now)
     if not item.paging_suppressed:
         on_opened(tx, incident, config=batch.config, now=now)
     start_auto_run(tx, incident, config=batch.config, labels=dict(item.alert.labels), now=now)
-    return incident, True
 
 
 def _raise_severity(batch: _Batch, incident: Incident, item: _Planned) -> Incident:

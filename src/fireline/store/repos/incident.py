@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -67,14 +68,15 @@ _INSERT = insert(_INCIDENTS).returning(_INCIDENTS.c.id)
 def _insert_grouped(dialect: str) -> Any:
     """The insert that does nothing when the group key already has an open incident.
 
-    One statement, where a savepoint around a plain insert took three; on PostgreSQL it waits
-    for a concurrent transaction opening the same group, then does nothing.
+    One statement for many incidents, where a savepoint around a plain insert took three for
+    each; on PostgreSQL a row waits for a concurrent transaction opening the same group, then
+    is left out.
     """
     dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
         dialect_insert(_INCIDENTS)
         .on_conflict_do_nothing(index_elements=[_INCIDENTS.c.group_key], index_where=OPEN_GROUP)
-        .returning(_INCIDENTS.c.id)
+        .returning(_INCIDENTS.c.group_key, _INCIDENTS.c.id)
     )
 
 
@@ -123,6 +125,57 @@ def _column_values(incident: Incident) -> dict[str, Any]:
     return values
 
 
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """An incident to insert: what it says, its service, and who opens it when."""
+
+    draft: IncidentDraft
+    service_id: int
+    created_by: str
+    now: datetime
+    group_key: str | None = None
+    runbook_url: str | None = None
+
+
+def _values(opening: Opening) -> dict[str, Any]:
+    draft, now = opening.draft, opening.now
+    return {
+        "title": draft.title,
+        "severity": draft.severity.value,
+        "status": Status.TRIGGERED.value,
+        "service_id": opening.service_id,
+        "regions": list(draft.regions),
+        "roles": Roles().to_dict(),
+        "created_by": opening.created_by,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+        "timeline_seq": 0,
+        "timeline_head": GENESIS_HASH,
+        "group_key": opening.group_key,
+        "runbook_url": opening.runbook_url,
+    }
+
+
+def _new_incident(incident_id: int, opening: Opening) -> Incident:
+    draft, now = opening.draft, opening.now
+    return Incident(
+        id=incident_id,
+        title=draft.title,
+        severity=draft.severity,
+        status=Status.TRIGGERED,
+        service=draft.service,
+        regions=tuple(draft.regions),
+        roles=Roles(),
+        created_at=now,
+        updated_at=now,
+        created_by=opening.created_by,
+        version=1,
+        group_key=opening.group_key,
+        runbook_url=opening.runbook_url,
+    )
+
+
 class IncidentRepo:
     """Incidents in one transaction."""
 
@@ -145,17 +198,9 @@ class IncidentRepo:
         runbook_url: str | None = None,
     ) -> Incident:
         """Insert a new triggered incident and return it with its number."""
-        added = self._insert(
-            _INSERT,
-            draft,
-            service_id=service_id,
-            created_by=created_by,
-            now=now,
-            group_key=group_key,
-            runbook_url=runbook_url,
-        )
-        assert added is not None
-        return added
+        opening = Opening(draft, service_id, created_by, now, group_key, runbook_url)
+        incident_id = self._session.connection().execute(_INSERT, _values(opening)).scalar_one()
+        return self._opened([(incident_id, opening)])[0]
 
     def add_grouped(
         self,
@@ -168,64 +213,34 @@ class IncidentRepo:
         runbook_url: str | None,
     ) -> Incident | None:
         """Open an incident for `group_key`, or return None if another one is already open."""
-        dialect = self._session.get_bind().dialect.name
-        return self._insert(
-            _insert_grouped(dialect),
-            draft,
-            service_id=service_id,
-            created_by=created_by,
-            now=now,
-            group_key=group_key,
-            runbook_url=runbook_url,
-        )
+        opening = Opening(draft, service_id, created_by, now, group_key, runbook_url)
+        return self.add_grouped_many([opening]).get(group_key)
 
-    def _insert(
-        self,
-        statement: Any,
-        draft: IncidentDraft,
-        *,
-        service_id: int,
-        created_by: str,
-        now: datetime,
-        group_key: str | None,
-        runbook_url: str | None,
-    ) -> Incident | None:
-        values: dict[str, Any] = {
-            "title": draft.title,
-            "severity": draft.severity.value,
-            "status": Status.TRIGGERED.value,
-            "service_id": service_id,
-            "regions": list(draft.regions),
-            "roles": Roles().to_dict(),
-            "created_by": created_by,
-            "created_at": now,
-            "updated_at": now,
-            "version": 1,
-            "timeline_seq": 0,
-            "timeline_head": GENESIS_HASH,
-            "group_key": group_key,
-            "runbook_url": runbook_url,
-        }
-        incident_id = self._session.connection().execute(statement, values).scalar()
-        if incident_id is None:
-            return None  # only the grouped insert does nothing: that group has an open incident
-        self._heads[incident_id] = ChainHead()
-        self._write_regions(incident_id, draft.regions, new=True)
-        return Incident(
-            id=incident_id,
-            title=draft.title,
-            severity=draft.severity,
-            status=Status.TRIGGERED,
-            service=draft.service,
-            regions=tuple(draft.regions),
-            roles=Roles(),
-            created_at=now,
-            updated_at=now,
-            created_by=created_by,
-            version=1,
-            group_key=group_key,
-            runbook_url=runbook_url,
+    def add_grouped_many(self, openings: Sequence[Opening]) -> dict[str, Incident]:
+        """Open an incident for each opening's group key, in one statement, in the order given.
+
+        Returns the incidents opened, by group key; a group key missing from the answer
+        already has an open incident (on PostgreSQL, one a concurrent transaction opened).
+        """
+        if not openings:
+            return {}
+        dialect = self._session.get_bind().dialect.name
+        rows = self._session.connection().execute(
+            _insert_grouped(dialect), [_values(o) for o in openings]
         )
+        ids = {row[0]: row[1] for row in rows}
+        pairs = [(ids[o.group_key], o) for o in openings if o.group_key in ids]
+        return {incident.group_key or "": incident for incident in self._opened(pairs)}
+
+    def _opened(self, pairs: Sequence[tuple[int, Opening]]) -> list[Incident]:
+        """Record what was inserted (chain heads, regions) and return it as incidents."""
+        regions = []
+        for incident_id, opening in pairs:
+            self._heads[incident_id] = ChainHead()
+            regions += [{"incident_id": incident_id, "region": r} for r in opening.draft.regions]
+        if regions:
+            self._session.connection().execute(_INSERT_REGION, regions)
+        return [_new_incident(incident_id, opening) for incident_id, opening in pairs]
 
     def get(self, incident_id: int) -> Incident:
         """Return the incident or raise NotFound."""
@@ -395,13 +410,10 @@ class IncidentRepo:
         )
         return {str(row[0]): int(row[1]) for row in rows}
 
-    def _write_regions(
-        self, incident_id: int, regions: tuple[str, ...], *, new: bool = False
-    ) -> None:
-        if not new:
-            self._session.execute(
-                delete(IncidentRegionRow).where(IncidentRegionRow.incident_id == incident_id)
-            )
+    def _write_regions(self, incident_id: int, regions: tuple[str, ...]) -> None:
+        self._session.execute(
+            delete(IncidentRegionRow).where(IncidentRegionRow.incident_id == incident_id)
+        )
         if regions:
             self._session.connection().execute(
                 _INSERT_REGION, [{"incident_id": incident_id, "region": r} for r in regions]

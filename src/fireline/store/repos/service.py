@@ -27,6 +27,8 @@ class ServiceRepo:
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        # Ids `ensure` found in this transaction (a service is never renamed or removed).
+        self._ids: dict[str, int] = {}
 
     def find_row(self, name: str) -> ServiceRow | None:
         """Return the row of service `name`, if any."""
@@ -53,9 +55,12 @@ class ServiceRepo:
 
     def ensure(self, name: str, *, now: datetime) -> int:
         """Return the id of service `name`, creating a placeholder if it is missing (race-safe)."""
+        if name in self._ids:
+            return self._ids[name]
         found = self._session.connection().execute(_ID_BY_NAME, {"name": name}).scalar()
         if found is not None:
-            return int(found)
+            self._ids[name] = int(found)
+            return self._ids[name]
         dialect = self._session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         self._session.execute(
@@ -71,7 +76,8 @@ class ServiceRepo:
             )
             .on_conflict_do_nothing(index_elements=[ServiceRow.name])
         )
-        return self.get_id(name)
+        self._ids[name] = self.get_id(name)
+        return self._ids[name]
 
     def put(self, service: Service, *, now: datetime) -> bool:
         """Create or replace `service`; return True when it was created."""

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from fireline.app import build_engine
 from fireline.engine.loop import Engine
+from fireline.services.audit import verify_timelines
 from fireline.services.container import Container
 from fireline.services.timeline import read_timeline
 from tests.fakes.pagerduty import FakePagerDuty
@@ -298,3 +300,34 @@ def test_notifications_of_an_incident_are_listed(
     assert sent["idempotency_key"] == "INC-1:c0s0:channel:pd-platform"
     assert api.ok("GET", "/api/v1/notifications/summary", as_="viewer") == {"sent": 1}
     assert api.get("/api/v1/incidents/INC-404/notifications", as_="viewer").status_code == 404
+
+
+def test_a_batch_of_pages_settles_with_one_lock_and_one_update(
+    api: Api, container: Container, engine: Engine, pagerduty: tuple[FakePagerDuty, str]
+) -> None:
+    fake, _ = pagerduty
+    alerts = [
+        am_alert({"alertname": f"Queue{n}", "severity": "critical"}, fingerprint=f"{n:016x}")
+        for n in range(5)
+    ]
+    api.post(f"/integrations/alertmanager/{INTAKE_KEY}", as_=None, json=am_payload(alerts))
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_more: Any) -> None:
+        sent.append(" ".join(statement.split()).upper())
+
+    event.listen(container.uow.engine, "before_cursor_execute", record)
+    try:
+        assert engine.tick()["outbox"] == 5
+    finally:
+        event.remove(container.uow.engine, "before_cursor_execute", record)
+    assert len(fake.take(5)) == 5
+    heads = "SELECT INCIDENTS.ID, INCIDENTS.TIMELINE_SEQ, INCIDENTS.TIMELINE_HEAD FROM INCIDENTS"
+    locks = [s for s in sent if s.startswith(heads)]
+    marks = [s for s in sent if s.startswith("UPDATE NOTIFICATIONS") and "SENT_AT" in s]
+    assert (len(locks), len(marks)) == (1, 1)
+    with container.uow.read() as tx:
+        assert tx.notifications.count_by_status() == {"sent": 5}
+    for incident_id in range(1, 6):
+        assert _kinds(container, incident_id)[-1] == "notification.sent"
+    assert verify_timelines(container.uow).intact

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -298,27 +299,34 @@ def test_in_one_batch_alerts_of_a_group_share_its_incident_and_raise_it_once(
     assert kinds.count("incident.edited") == 1
 
 
+@contextmanager
+def _statements(container: Container) -> Iterator[list[str]]:
+    """Record every SQL statement sent to the database inside the block."""
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_more: Any) -> None:
+        sent.append(statement.lstrip())
+
+    event.listen(container.uow.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(container.uow.engine, "before_cursor_execute", record)
+
+
 def test_in_one_batch_alerts_of_many_groups_find_their_open_incidents_in_one_query(
     container: Container, ingest: Ingest
 ) -> None:
     earlier = ingest(_alert(instance="w-1"), _alert(region="us-east-1", instance="w-2"))
     eu, us = earlier.opened
-    lookups: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_more: Any) -> None:
-        if "FROM incidents" in statement and "group_key" in statement:
-            lookups.append(statement)
-
-    event.listen(container.uow.engine, "before_cursor_execute", record)
-    try:
+    with _statements(container) as sent:
         result = ingest(
             _alert(region="us-east-1", instance="w-3"),
             _alert(instance="w-4"),
             _alert(region="ap-south-1", instance="w-5"),
             _alert(instance="w-1"),
         )
-    finally:
-        event.remove(container.uow.engine, "before_cursor_execute", record)
+    lookups = [s for s in sent if "FROM incidents" in s and "group_key" in s]
     assert (result.new, result.repeats, len(result.opened)) == (3, 1, 1)
     assert len(lookups) == 1
     assert result.touched == [result.opened[0], eu, us]
@@ -331,26 +339,14 @@ def test_in_one_batch_alerts_of_many_groups_find_their_open_incidents_in_one_que
 def test_in_one_batch_new_groups_open_their_incidents_in_one_insert(
     container: Container, ingest: Ingest
 ) -> None:
-    inserts: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_more: Any) -> None:
-        if (
-            statement.lstrip()
-            .upper()
-            .startswith(("INSERT INTO INCIDENTS", "INSERT INTO INCIDENT_"))
-        ):
-            inserts.append(statement.split()[2])
-
-    event.listen(container.uow.engine, "before_cursor_execute", record)
-    try:
+    with _statements(container) as sent:
         result = ingest(
             _alert(region="us-east-1", instance="w-1"),
             _alert(instance="w-2"),
             _alert(region="ap-south-1", instance="w-3"),
             _alert(region="us-east-1", instance="w-4", severity="critical"),
         )
-    finally:
-        event.remove(container.uow.engine, "before_cursor_execute", record)
+    inserts = [s.split()[2] for s in sent if s.upper().startswith("INSERT INTO INCIDENT")]
     assert sorted(inserts) == ["incident_regions", "incidents"]
     assert (result.new, len(result.opened)) == (4, 3)
     incidents = [_incident(container, i) for i in result.opened]

@@ -49,15 +49,7 @@ def _open(tx: Tx, clock: FakeClock) -> Incident:
 
 
 def _fire(tx: Tx, clock: FakeClock, instance: str) -> StoredAlert:
-    firing = Firing(
-        _alert(instance),
-        integration="prometheus",
-        dedup_key=instance,
-        service="storage",
-        group_key="storage/DiskFull",
-        now=clock.now(),
-    )
-    return tx.alerts.upsert_firing([firing])[0]
+    return tx.alerts.upsert_firing([_firing(clock, instance)])[0]
 
 
 def test_three_new_alerts_are_attached_in_one_statement(

@@ -95,6 +95,8 @@ def settle_deliveries(
         outcomes, key=lambda pair: (pair[0].claimed.incident_id or 0, pair[0].claimed.id)
     )
     with uow.write() as tx:
+        # Every outcome is a timeline event: lock the incidents at once, in one query.
+        tx.incidents.lock_many([d.claimed.incident_id for d, _ in ordered if d.claimed.incident_id])
         for delivering, delivery in ordered:
             _settle(
                 tx, delivering, delivery, oncall=oncall, now=now, policy=policy, jitter=jitter()

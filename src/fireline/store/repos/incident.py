@@ -59,7 +59,7 @@ _OPEN_BY_GROUPS = (
     .order_by(_INCIDENTS.c.group_key)
     .with_for_update(of=_INCIDENTS)
 )
-# Group keys looked up per statement: well inside every database's parameter limit.
+# Keys looked up per statement: well inside every database's parameter limit.
 GROUP_KEYS_PER_LOOKUP = 500
 _INSERT = insert(_INCIDENTS).returning(_INCIDENTS.c.id)
 
@@ -85,6 +85,12 @@ _INSERT_REGION = insert(_REGIONS)
 _LOCK_HEAD = (
     select(_INCIDENTS.c.timeline_seq, _INCIDENTS.c.timeline_head)
     .where(_INCIDENTS.c.id == bindparam("iid"))
+    .with_for_update()
+)
+_LOCK_HEADS = (
+    select(_INCIDENTS.c.id, _INCIDENTS.c.timeline_seq, _INCIDENTS.c.timeline_head)
+    .where(_INCIDENTS.c.id.in_(bindparam("iids", expanding=True)))
+    .order_by(_INCIDENTS.c.id)
     .with_for_update()
 )
 _SET_HEAD = (
@@ -186,6 +192,8 @@ class IncidentRepo:
         # Heads appended to but not yet written: written once, by `write_heads()` before the
         # commit, however many events the transaction appended (a batch of 100 alerts: 100).
         self._unwritten: dict[int, ChainHead] = {}
+        # Rows `lock_many` locked: locking one of them again is a no-op.
+        self._locked: set[int] = set()
 
     def add(
         self,
@@ -250,8 +258,19 @@ class IncidentRepo:
         """Return the incident, locking its row until the transaction ends."""
         return self._get(incident_id, lock=True)
 
+    def lock_many(self, incident_ids: Sequence[int]) -> None:
+        """Lock these incidents' rows (in id order) until the transaction ends, in one query."""
+        ordered = sorted(set(incident_ids) - self._locked)
+        for start in range(0, len(ordered), GROUP_KEYS_PER_LOOKUP):
+            chunk = ordered[start : start + GROUP_KEYS_PER_LOOKUP]
+            for row in self._session.connection().execute(_LOCK_HEADS, {"iids": chunk}):
+                self._loaded_head(row[0], ChainHead(row[1], row[2]))
+                self._locked.add(row[0])
+
     def lock(self, incident_id: int) -> None:
         """Lock the incident's row until the transaction ends, to append to its timeline."""
+        if incident_id in self._locked:
+            return
         found = self._session.connection().execute(_LOCK_HEAD, {"iid": incident_id}).first()
         if found is None:
             raise NotFound(f"no incident {format_ref(incident_id)}")

@@ -161,12 +161,14 @@ class NotificationRepo:
 
     Messages `queue`d are written together, in one statement, when the unit of work commits
     (or before anything here reads or changes the outbox): opening a batch of incidents that
-    each page someone sends one INSERT, not one per page.
+    each page someone sends one INSERT, not one per page. So are the messages `mark_sent`:
+    an engine settling a batch of deliveries sends one UPDATE.
     """
 
     def __init__(self, session: Session) -> None:
         self._session = session
         self._unwritten: list[dict[str, Any]] = []
+        self._sent: list[dict[str, Any]] = []
 
     def queue(self, outgoing: Outgoing, *, now: datetime) -> None:
         """Enqueue a message unless its idempotency key exists (written by `write_pending()`)."""
@@ -174,11 +176,14 @@ class NotificationRepo:
         work_queued(self._session)
 
     def write_pending(self) -> None:
-        """Write what `queue` recorded; the unit of work calls it before commit."""
+        """Write what `queue` and `mark_sent` recorded; the unit of work calls it before commit."""
         if self._unwritten:
             rows, self._unwritten = self._unwritten, []
             connection = self._session.connection()
             connection.execute(_QUEUE[connection.dialect.name], rows)
+        if self._sent:
+            sent, self._sent = self._sent, []
+            self._session.connection().execute(_MARK_SENT, sent)
 
     def add(self, outgoing: Outgoing, *, now: datetime) -> bool:
         """Enqueue a message now unless its idempotency key exists; tell whether it was new."""
@@ -209,9 +214,8 @@ class NotificationRepo:
         self._run(_DEFER, nid=notification_id, until=until)
 
     def mark_sent(self, notification_id: int, *, now: datetime, provider_ref: str | None) -> None:
-        """Record that the provider took the message."""
-        self.write_pending()
-        self._run(_MARK_SENT, nid=notification_id, now=now, ref=provider_ref)
+        """Record that the provider took the message (written by `write_pending()`)."""
+        self._sent.append({"nid": notification_id, "now": now, "ref": provider_ref})
 
     def mark_retry(self, notification_id: int, *, retry_at: datetime, error: str) -> None:
         """Record a failed attempt to be retried at `retry_at`."""

@@ -76,4 +76,4 @@ bench-paging: install
 	$(BIN)/python bench/paging.py --spawn sqlite --spawn postgres
 
 clean:
-	rm -rf $(VENV) fireline.db fireline.db-wal fireline.db-shm sandbox.log .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) fireline.db fireline.db-wal fireline.db-shm fireline.db-writer.lock fireline.db-engines sandbox.log .pytest_cache .mypy_cache .ruff_cache

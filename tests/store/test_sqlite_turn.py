@@ -10,7 +10,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 
+from fireline.store.db import make_engine, sqlite_file
 from fireline.store.sqlite_turn import LOCK_SUFFIX, WriteTurn
 
 HOLDER = textwrap.dedent(
@@ -68,6 +70,17 @@ def test_a_failed_lock_releases_the_turn_in_the_process(tmp_path: Path) -> None:
 
 
 def test_an_in_memory_database_takes_turns_in_the_process_only(tmp_path: Path) -> None:
-    with WriteTurn(":memory:"), WriteTurn(None):
+    with WriteTurn(None), WriteTurn(None):
         pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_only_a_sqlite_file_has_a_lock_file_beside_it(tmp_path: Path) -> None:
+    on_disk = make_engine(f"sqlite:///{tmp_path / 'fireline.db'}")
+    in_memory = create_engine("sqlite://")
+    try:
+        assert sqlite_file(on_disk) == str(tmp_path / "fireline.db")
+        assert sqlite_file(in_memory) is None
+    finally:
+        on_disk.dispose()
+        in_memory.dispose()

@@ -49,6 +49,14 @@ def json_text(value: Any) -> str:
         return json.dumps(value)
 
 
+def sqlite_file(engine: Engine) -> str | None:
+    """Return the file of a SQLite engine's database; None for PostgreSQL or in-memory SQLite."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    return database
+
+
 def is_sqlite(url: str) -> bool:
     """Tell whether a database URL names SQLite."""
     return make_url(url).get_backend_name() == "sqlite"

@@ -16,7 +16,7 @@ import threading
 import psycopg
 from sqlalchemy import Engine
 
-from fireline.store.db import WORK_CHANNEL
+from fireline.store.db import WORK_CHANNEL, sqlite_file
 from fireline.store.sqlite_wakeups import SqliteWakeups
 
 log = logging.getLogger("fireline.engine")
@@ -27,8 +27,9 @@ RECONNECT_S = 5.0
 def start_listening(engine: Engine, *, woken: threading.Event, stop: threading.Event) -> None:
     """Start a daemon thread that sets `woken` whenever another process queued engine work."""
     if engine.dialect.name == "sqlite":
-        if engine.url.database not in (None, "", ":memory:"):
-            SqliteWakeups(engine.url.database).listen(woken, stop)
+        database = sqlite_file(engine)
+        if database is not None:
+            SqliteWakeups(database).listen(woken, stop)
         return
     url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     thread = threading.Thread(

@@ -23,9 +23,9 @@ class WriteTurn:
     """A context manager held for the whole of a SQLite write transaction."""
 
     def __init__(self, database: str | None) -> None:
-        """Take turns on `database` (a file path); None or ":memory:" locks in-process only."""
+        """Take turns on `database` (a file path); None (in memory) locks in-process only."""
         self._local = threading.Lock()
-        self._path = None if database in (None, "", ":memory:") else database + LOCK_SUFFIX
+        self._path = None if database is None else database + LOCK_SUFFIX
         self._fd: int | None = None
 
     def __enter__(self) -> WriteTurn:

@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from fireline.store.db import WORK_QUEUED, WRITE_OPTION
+from fireline.store.db import WORK_QUEUED, WRITE_OPTION, sqlite_file
 from fireline.store.errors import translated
 from fireline.store.repos.alert import AlertRepo
 from fireline.store.repos.config_revision import ConfigRevisionRepo
@@ -63,9 +63,10 @@ class UnitOfWork:
         self._write_turn: AbstractContextManager[object] = nullcontext()
         self._wakeups: SqliteWakeups | None = None
         if engine.dialect.name == "sqlite":
-            self._write_turn = WriteTurn(engine.url.database)
-            if engine.url.database not in (None, "", ":memory:"):
-                self._wakeups = SqliteWakeups(engine.url.database)
+            database = sqlite_file(engine)
+            self._write_turn = WriteTurn(database)
+            if database is not None:
+                self._wakeups = SqliteWakeups(database)
 
     @contextmanager
     def write(self) -> Iterator[Tx]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -46,10 +46,6 @@ _WITH_SERVICE = select(_INCIDENTS, _SERVICES.c.name.label("service_name")).join(
 )
 _GET = _WITH_SERVICE.where(_INCIDENTS.c.id == bindparam("iid"))
 _GET_LOCKED = _GET.with_for_update(of=_INCIDENTS)
-_OPEN_BY_GROUP = _WITH_SERVICE.where(
-    _INCIDENTS.c.group_key == bindparam("group_key"),
-    _INCIDENTS.c.status != Status.RESOLVED.value,
-).with_for_update(of=_INCIDENTS)
 # Locked in group-key order, so that transactions locking several queue instead of deadlocking.
 _OPEN_BY_GROUPS = (
     _WITH_SERVICE.where(
@@ -60,7 +56,7 @@ _OPEN_BY_GROUPS = (
     .with_for_update(of=_INCIDENTS)
 )
 # Keys looked up per statement: well inside every database's parameter limit.
-GROUP_KEYS_PER_LOOKUP = 500
+KEYS_PER_LOOKUP = 500
 _INSERT = insert(_INCIDENTS).returning(_INCIDENTS.c.id)
 
 
@@ -82,11 +78,6 @@ def _insert_grouped(dialect: str) -> Any:
 
 _REGIONS = IncidentRegionRow.metadata.tables[IncidentRegionRow.__tablename__]
 _INSERT_REGION = insert(_REGIONS)
-_LOCK_HEAD = (
-    select(_INCIDENTS.c.timeline_seq, _INCIDENTS.c.timeline_head)
-    .where(_INCIDENTS.c.id == bindparam("iid"))
-    .with_for_update()
-)
 _LOCK_HEADS = (
     select(_INCIDENTS.c.id, _INCIDENTS.c.timeline_seq, _INCIDENTS.c.timeline_head)
     .where(_INCIDENTS.c.id.in_(bindparam("iids", expanding=True)))
@@ -129,6 +120,12 @@ def _column_values(incident: Incident) -> dict[str, Any]:
     values["regions"] = list(incident.regions)
     values["roles"] = incident.roles.to_dict()
     return values
+
+
+def _chunks(ordered: list[Any]) -> Iterator[list[Any]]:
+    """Split keys into lists short enough for one `IN (...)` each, keeping their order."""
+    for start in range(0, len(ordered), KEYS_PER_LOOKUP):
+        yield ordered[start : start + KEYS_PER_LOOKUP]
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,21 +257,16 @@ class IncidentRepo:
 
     def lock_many(self, incident_ids: Sequence[int]) -> None:
         """Lock these incidents' rows (in id order) until the transaction ends, in one query."""
-        ordered = sorted(set(incident_ids) - self._locked)
-        for start in range(0, len(ordered), GROUP_KEYS_PER_LOOKUP):
-            chunk = ordered[start : start + GROUP_KEYS_PER_LOOKUP]
+        for chunk in _chunks(sorted(set(incident_ids) - self._locked)):
             for row in self._session.connection().execute(_LOCK_HEADS, {"iids": chunk}):
                 self._loaded_head(row[0], ChainHead(row[1], row[2]))
                 self._locked.add(row[0])
 
     def lock(self, incident_id: int) -> None:
         """Lock the incident's row until the transaction ends, to append to its timeline."""
-        if incident_id in self._locked:
-            return
-        found = self._session.connection().execute(_LOCK_HEAD, {"iid": incident_id}).first()
-        if found is None:
+        self.lock_many([incident_id])
+        if incident_id not in self._locked:
             raise NotFound(f"no incident {format_ref(incident_id)}")
-        self._loaded_head(incident_id, ChainHead(found[0], found[1]))
 
     def _get(self, incident_id: int, *, lock: bool) -> Incident:
         stmt = _GET_LOCKED if lock else _GET
@@ -284,22 +276,11 @@ class IncidentRepo:
         self._loaded_head(row.id, ChainHead(row.timeline_seq, row.timeline_head))
         return _to_incident(row)
 
-    def find_open_by_group_key_for_update(self, group_key: str) -> Incident | None:
-        """Return the unresolved incident that alerts with `group_key` attach to, locked."""
-        connection = self._session.connection()
-        row = connection.execute(_OPEN_BY_GROUP, {"group_key": group_key}).first()
-        if row is None:
-            return None
-        self._loaded_head(row.id, ChainHead(row.timeline_seq, row.timeline_head))
-        return _to_incident(row)
-
     def find_open_by_group_keys_for_update(self, group_keys: Sequence[str]) -> dict[str, Incident]:
         """Return the unresolved incidents of these group keys (those that have one), locked."""
         connection = self._session.connection()
-        ordered = sorted(set(group_keys))
         found: dict[str, Incident] = {}
-        for start in range(0, len(ordered), GROUP_KEYS_PER_LOOKUP):
-            chunk = ordered[start : start + GROUP_KEYS_PER_LOOKUP]
+        for chunk in _chunks(sorted(set(group_keys))):
             for row in connection.execute(_OPEN_BY_GROUPS, {"group_keys": chunk}):
                 self._loaded_head(row.id, ChainHead(row.timeline_seq, row.timeline_head))
                 found[row.group_key] = _to_incident(row)

@@ -104,9 +104,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--engine",
-        choices=["inside", "apart"],
-        default="inside",
-        help="the engine inside `fireline serve` (default) or a `fireline engine` process",
+        choices=["serve", "apart"],
+        default="serve",
+        help="the engine `fireline serve` runs (default) or a `fireline engine` of its own",
     )
     parser.add_argument("--no-alertmanager", action="store_true", help="leave Alertmanager out")
     parser.add_argument("--schedules", type=int, default=1000, help="0 skips on-call (1,000)")

@@ -102,7 +102,7 @@ class Plan:
             "rates": list(self.rates),
             "seconds": self.seconds,
             "connections": self.connections,
-            "engine": "apart" if self.engine_apart else "inside",
+            "engine": "apart" if self.engine_apart else "serve",
         }
 
 

@@ -174,9 +174,10 @@ def run_database(outcome: Outcome, name: str, plan: Plan, postgres_url: str) -> 
 def fireline(
     env: dict[str, str], workdir: Path, *, apart: bool
 ) -> Iterator[tuple[Served, int | None]]:
-    """Serve with the engine inside (the default), or beside a `fireline engine` process.
+    """Serve with its own engine (the default), or `--no-engine` beside a `fireline engine`.
 
-    Yields the server and the engine process's id (None when the engine runs inside).
+    Yields the server and the engine process's id (None when the server runs it: its CPU
+    time is then counted among the server's children).
     """
     if not apart:
         with serving(env, workdir) as served:

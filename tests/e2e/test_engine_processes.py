@@ -9,6 +9,7 @@ dedup keys. On SQLite an engine process is woken by each commit that queued a pa
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from fireline.services.container import Container
@@ -26,6 +28,7 @@ from tests.fakes.pagerduty import FakePagerDuty
 from tests.fakes.platform import FakePlatform
 from tests.fakes.server import running
 from tests.support.alerts import am_alert, am_payload
+from tests.support.announced import announced
 from tests.support.api import Api
 from tests.support.configs import apply_config
 from tests.support.oncall_config import INTAKE_KEY, oncall_config
@@ -206,3 +209,70 @@ def test_on_sqlite_an_engine_apart_is_woken_by_each_commit_not_by_its_poll(
             # Far sooner than the hour-long poll: the commit woke the engine.
             [page] = pagerduty.take(1, timeout_s=SETTLE_TIMEOUT_S)
             assert page.json()["dedup_key"] == f"INC-{n + 1}"
+
+
+@contextmanager
+def _serve(db_url: str, tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """Run `fireline serve` with its engine; yield its URL and the engine's process id."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIRELINE_")}
+    # An hour-long poll: only a commit's wake-up can make the engine page in time.
+    env |= {"FIRELINE_DATABASE_URL": db_url, "FIRELINE_ENGINE_INTERVAL_S": "3600"}
+    pattern = r"Fireline serving on (http://127\.0\.0\.1:[1-9]\d*) "
+    with announced(["serve", "--port", "0"], cwd=tmp_path, env=env, url_pattern=pattern) as (
+        url,
+        said,
+    ):
+        found = re.search(r"engine running in process (\d+) ", said)
+        assert found is not None, said
+        yield url, int(found.group(1))
+
+
+def _page_one(url: str, n: int, pagerduty: FakePagerDuty) -> None:
+    alert = am_alert({"alertname": f"Queue{n}", "severity": "critical"}, fingerprint=f"{n:016x}")
+    answer = httpx.post(f"{url}/integrations/alertmanager/{INTAKE_KEY}", json=am_payload([alert]))
+    assert answer.status_code == 200
+    [page] = pagerduty.take(1, timeout_s=SETTLE_TIMEOUT_S)
+    assert page.json()["dedup_key"] == f"INC-{n + 1}"
+
+
+def _gone(pid: int) -> bool:
+    """Tell whether a process has exited (a zombie nobody reaped yet counts as exited)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_serve_runs_its_engine_as_a_child_that_it_restarts_and_stops(
+    db_url: str, tmp_path: Path, pagerduty: FakePagerDuty
+) -> None:
+    sockets = Path(db_url.removeprefix("sqlite:///") + "-engines")
+    with _serve(db_url, tmp_path) as (url, first):
+        _page_one(url, 0, pagerduty)
+        os.kill(first, signal.SIGKILL)
+        # The server starts another engine, which pages what was committed while none ran.
+        _page_one(url, 1, pagerduty)
+        # Each engine's wake-up socket is named by its process id.
+        _eventually(lambda: any(p.name not in {str(first)} for p in sockets.iterdir()))
+        [second] = [int(p.name) for p in sockets.iterdir() if p.name != str(first)]
+        assert not _gone(second)
+    assert _gone(second)  # stopping the server stopped its engine
+    assert len(pagerduty.attempts) == 2
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_an_engine_whose_server_was_killed_stops_by_itself(
+    db_url: str, tmp_path: Path, pagerduty: FakePagerDuty
+) -> None:
+    with _serve(db_url, tmp_path) as (url, engine_pid):
+        _page_one(url, 0, pagerduty)
+        status = Path(f"/proc/{engine_pid}/status").read_text()
+        [server_pid] = [
+            int(line.split()[1]) for line in status.splitlines() if line.startswith("PPid:")
+        ]
+        os.kill(server_pid, signal.SIGKILL)
+        _eventually(lambda: _gone(engine_pid))

@@ -1,4 +1,4 @@
-"""`fireline engine`: run the background engine on its own (heartbeats, later paging)."""
+"""`fireline engine`: run the background engine (heartbeats, paging, runbook steps, timers)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from types import FrameType
 
 from fireline.app import build_engine
 from fireline.cli.context import admin_container
+from fireline.cli.engine_process import follow_parent, supervised
 from fireline.cli.logs import configure_logging
 from fireline.cli.output import console
 from fireline.config import Settings
@@ -22,16 +23,21 @@ def engine() -> None:
     stop = threading.Event()
     woken: list[threading.Event] = []
 
-    def _stop(_signum: int, _frame: FrameType | None) -> None:
+    def halt() -> None:
         stop.set()
         for event in woken:
             event.set()  # a waiting engine notices the stop at once
 
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    def _on_signal(_signum: int, _frame: FrameType | None) -> None:
+        halt()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    follow_parent(halt)
     # admin_container refuses, with advice, an unreachable or unmigrated database.
     with admin_container() as container:
-        console.print(f"engine running every {settings.engine_interval_s:g} s; Ctrl-C stops it")
+        if not supervised():
+            console.print(f"engine running every {settings.engine_interval_s:g} s; Ctrl-C stops it")
         built = build_engine(
             container,
             outbox_lease=timedelta(seconds=settings.outbox_lease_s),

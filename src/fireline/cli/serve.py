@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -16,8 +15,9 @@ from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 from uvicorn.supervisors import Multiprocess
 
-from fireline.app import build_engine, build_web
+from fireline.app import build_web
 from fireline.cli.context import shown_url
+from fireline.cli.engine_process import EngineProcess
 from fireline.cli.listener import listen
 from fireline.cli.logs import configure_logging, redact_access_log
 from fireline.cli.output import Exit, console, fail
@@ -26,7 +26,9 @@ from fireline.config import MAX_WORKERS, Settings
 from fireline.domain.errors import Invalid
 from fireline.services.apply import apply_services_file
 from fireline.services.tokens import list_tokens
-from fireline.store.listen import start_listening
+
+# How long, beyond a poll interval, a stopping engine may take to finish its sends.
+ENGINE_STOP_GRACE_S = 15.0
 
 
 def serve(
@@ -43,7 +45,7 @@ def serve(
         bool,
         typer.Option(
             "--engine/--no-engine",
-            help="Also run the background engine (heartbeats) in this process",
+            help="Also run the engine (paging, heartbeats, runbook steps) as a child process",
         ),
     ] = True,
     workers: Annotated[
@@ -75,41 +77,28 @@ def serve(
             raise typer.Exit(Exit.USAGE)
         if settings.config.exists():
             _load_services(app, settings.config)
-        with _engine_thread(app, settings, enabled=engine):
+        with _engine_process(settings, enabled=engine):
             _run(app, settings)
     finally:
         app.state.container.uow.engine.dispose()
 
 
 @contextmanager
-def _engine_thread(app: FastAPI, settings: Settings, *, enabled: bool) -> Iterator[None]:
-    """Run the engine beside the server; SQLite mode is one process, so this is its engine."""
+def _engine_process(settings: Settings, *, enabled: bool) -> Iterator[None]:
+    """Run the engine as a child process for as long as the server runs (ADR 8)."""
     if not enabled:
         yield
         return
-    stop = threading.Event()
-    engine = build_engine(
-        app.state.container,
-        outbox_lease=timedelta(seconds=settings.outbox_lease_s),
-        step_grace=timedelta(seconds=settings.runbook_step_grace_s),
+    child = EngineProcess(
+        {**os.environ, "FIRELINE_DATABASE_URL": settings.database_url},
+        stop_timeout_s=settings.engine_interval_s + ENGINE_STOP_GRACE_S,
     )
-    worker = threading.Thread(
-        target=engine.run,
-        kwargs={"stop": stop, "interval_s": settings.engine_interval_s},
-        name="fireline-engine",
-        daemon=True,
-    )
-    worker.start()
-    start_listening(
-        app.state.container.uow.engine, woken=app.state.container.uow.work_ready, stop=stop
-    )
+    pid = child.start()
+    console.print(f"engine running in process {pid} (restarted if it dies)")
     try:
         yield
     finally:
-        stop.set()
-        engine.wake()
-        worker.join(timeout=settings.engine_interval_s + 5)
-        engine.close()
+        child.stop()
 
 
 def _run(app: FastAPI, settings: Settings) -> None:
@@ -135,7 +124,7 @@ def _run(app: FastAPI, settings: Settings) -> None:
             uvicorn.Server(single).run(sockets=[listener])
             return
         # Each worker builds its own app from the same environment (serve_worker.worker_app);
-        # uvicorn's supervisor restarts a worker that dies. This process runs the engine.
+        # uvicorn's supervisor restarts a worker that dies, as EngineProcess does the engine.
         several = uvicorn.Config(
             WORKER_APP,
             factory=True,

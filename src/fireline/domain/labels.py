@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from fireline.domain.errors import FieldError, Invalid
 
@@ -79,13 +80,19 @@ def matches_all(matchers: tuple[Matcher, ...], labels: Labels) -> bool:
     return all(m.matches(labels) for m in matchers)
 
 
+@lru_cache(maxsize=4096)
+def is_label_name(name: str) -> bool:
+    """Tell whether `name` is a valid label name (remembered: label names are few, and repeat)."""
+    return LABEL_NAME.match(name) is not None
+
+
 def check_labels(
     errors: list[FieldError], *, field: str, labels: Mapping[str, object], max_value: int = 1024
 ) -> dict[str, str]:
     """Validate label names and values; drop empty values, as Alertmanager does."""
     clean: dict[str, str] = {}
     for name, value in labels.items():
-        if not isinstance(name, str) or not LABEL_NAME.match(name):
+        if not isinstance(name, str) or not is_label_name(name):
             errors.append(FieldError(f"{field}.{name}", "is not a valid label name"))
             continue
         if not isinstance(value, str):

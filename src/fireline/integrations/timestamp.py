@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 
 from fireline.domain.alerts.alert import AlertAction
 
@@ -23,6 +24,9 @@ _INSTANT = re.compile(
 ZERO_TIME = datetime(1, 1, 1, tzinfo=UTC)
 
 
+# Senders repeat instants: Go's zero time for "no end", a group's alerts evaluated together, the
+# same alert notified again. Remembering the last few thousand makes most of them a lookup.
+@lru_cache(maxsize=4096)
 def parse_timestamp(text: str) -> datetime:
     """Parse `2026-12-04T20:18:51.494123456Z`, `…+0000` or `…+01:00` to aware UTC, or ValueError."""
     found = _INSTANT.fullmatch(text)

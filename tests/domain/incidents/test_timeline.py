@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from fireline.domain.canonical_json import canonical_json
 from fireline.domain.incidents.timeline import (
     GENESIS_HASH,
     ChainHead,
     TimelineEvent,
+    format_instant,
     next_event,
     verify_chain,
 )
@@ -123,3 +127,10 @@ def test_event_moved_from_another_incident_is_detected() -> None:
     found = verify_chain(1, [events[0], replace(foreign[0], seq=2)], head=head)
     assert found is not None
     assert found.seq == 2
+
+
+@given(st.datetimes(timezones=st.timezones()))
+def test_an_instant_is_written_as_strftime_writes_it(at: datetime) -> None:
+    # Every stored hash was made with strftime's text; the faster path must write the same.
+    expected = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert format_instant(at) == expected

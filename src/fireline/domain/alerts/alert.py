@@ -10,6 +10,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+import orjson
+
 from fireline.domain.canonical_json import canonical_json
 from fireline.domain.errors import FieldError, Invalid
 from fireline.domain.labels import check_labels
@@ -84,7 +86,7 @@ def make_alert(  # noqa: PLR0913 - an alert has this many parts
     if ends_at is not None and ends_at.tzinfo is None:
         errors.append(FieldError(f"{where}ends_at", "must carry a time zone"))
     extra = dict(details or {})
-    if len(json.dumps(extra, default=str)) > MAX_DETAILS_BYTES:
+    if _encoded_size(extra) > MAX_DETAILS_BYTES:
         extra = {"note": f"details dropped: larger than {MAX_DETAILS_BYTES} bytes"}
     if errors:
         raise Invalid(errors)
@@ -101,6 +103,14 @@ def make_alert(  # noqa: PLR0913 - an alert has this many parts
         generator_url=generator_url,
         details=extra,
     )
+
+
+def _encoded_size(details: Mapping[str, Any]) -> int:
+    """Return the bytes of `details` as JSON, counting what JSON cannot hold as its str()."""
+    try:
+        return len(orjson.dumps(details, default=str, option=orjson.OPT_NON_STR_KEYS))
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, say
+        return len(json.dumps(details, default=str, ensure_ascii=False).encode())
 
 
 def _bounded(text: str, limit: int) -> str:

@@ -45,7 +45,11 @@ def format_instant(at: datetime) -> str:
     """Return `at` as the fixed-width UTC text that hashes use (microseconds, `Z`)."""
     if at.tzinfo is None:
         raise ValueError("timeline instants must be timezone-aware")
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = at if at.tzinfo is UTC else at.astimezone(UTC)
+    if utc.year < 1000:  # isoformat pads the year to four digits; strftime's %Y does not
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # The same text as the strftime above, several times faster.
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def event_hash(

@@ -30,6 +30,8 @@ MEMO_SIZE = 4096
 _UNSTABLE = frozenset({"random", "lipsum", "cycler", "joiner", "namespace"})
 # Values a memo key may hold as they are (immutable and cheap to hash).
 _PLAIN = (str, int, float, bool, type(None))
+# What `labels.<item>` finds on a plain dict before its keys (`labels.items`): its attributes.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
 _MISSING = object()
 _IRRELEVANT = object()
 
@@ -140,7 +142,10 @@ def _memo_key(reads: _Reads, context: Mapping[str, Any]) -> tuple[Hashable, ...]
         value = context.get(name, _MISSING)
         if item is not None and value is not _MISSING:
             # Jinja looks `labels.items` up as an attribute first: only plain keys are keys.
-            if not isinstance(value, Mapping) or hasattr(value, item):
+            if type(value) is dict:
+                if item in _DICT_ATTRIBUTES:
+                    return None
+            elif not isinstance(value, Mapping) or hasattr(value, item):
                 return None
             value = value.get(item, _MISSING)
         if value is not _MISSING and not isinstance(value, _PLAIN):

@@ -33,7 +33,7 @@ class Settings(BaseSettings):
         default=1,
         ge=1,
         le=MAX_WORKERS,
-        description="HTTP worker processes of `fireline serve` (more than one needs PostgreSQL)",
+        description="HTTP worker processes of `fireline serve`",
     )
     auto_migrate: bool = Field(
         default=True, description="Whether `fireline serve` upgrades the database at start"

@@ -53,7 +53,7 @@ def serve(
         typer.Option(
             min=1,
             max=MAX_WORKERS,
-            help="HTTP worker processes; more than one needs PostgreSQL (env FIRELINE_WORKERS)",
+            help="HTTP worker processes (env FIRELINE_WORKERS)",
         ),
     ] = None,
 ) -> None:
@@ -68,13 +68,6 @@ def serve(
     configure_logging(settings.log_level)
     app = _app(settings)
     try:
-        if settings.workers > 1 and app.state.container.uow.dialect == "sqlite":
-            fail(
-                f"--workers {settings.workers} needs PostgreSQL: SQLite has one writer, so "
-                "worker processes would only queue on its lock",
-                hint="serve SQLite with one worker, or set FIRELINE_DATABASE_URL to PostgreSQL",
-            )
-            raise typer.Exit(Exit.USAGE)
         if settings.config.exists():
             _load_services(app, settings.config)
         with _engine_process(settings, enabled=engine):

@@ -107,6 +107,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--client", choices=sorted(CLIENTS), default="raw", help="HTTP client (raw sockets)"
     )
     parser.add_argument(
+        "--workers", type=positive, default=1, help="HTTP worker processes of the server (1)"
+    )
+    parser.add_argument(
         "--profile", type=Path, metavar="DIR", help="record Fireline's phases with py-spy here"
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write results here")
@@ -133,6 +136,7 @@ def plan_of(args: argparse.Namespace) -> Plan:
         batch_concurrency=args.batch_concurrency,
         storm_keys=args.storm_keys,
         client=args.client,
+        workers=args.workers,
         alertmanager=binary(),
         profile=args.profile,
     )

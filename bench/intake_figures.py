@@ -110,9 +110,14 @@ class Plan:
     batch_concurrency: int
     storm_keys: int
     client: str
+    workers: int  # `fireline serve --workers`
     alertmanager: str | None  # its executable; None when it is not installed
     profile: Path | None = None  # where py-spy profiles of Fireline's phases go
 
     def params(self) -> dict[str, int | str]:
-        """The sizes and the client (a baseline is like for like when they match)."""
-        return {k: v for k, v in asdict(self).items() if k not in ("alertmanager", "profile")}
+        """The sizes, the client and the workers (a baseline is like for like when they match).
+
+        One worker is left out, as baselines from before the option had it.
+        """
+        left_out = {"alertmanager", "profile"} | ({"workers"} if self.workers == 1 else set())
+        return {k: v for k, v in asdict(self).items() if k not in left_out}

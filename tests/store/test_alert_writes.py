@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -170,3 +171,46 @@ def test_open_incidents_of_many_groups_are_found_in_one_query(
         "storage/b": opened["storage/b"].id,
     }
     assert found["storage/a"].service == "storage"
+
+
+def test_every_field_is_stored_and_a_repeat_updates_what_changed(
+    container: Container, clock: FakeClock, upserts: list[str]
+) -> None:
+    starts = clock.now() - timedelta(minutes=5)
+    alert = make_alert(
+        action=AlertAction.FIRE,
+        labels={"alertname": "DiskFull", "instance": "a", "region": "eu-west-1"},
+        summary="disk full on a",
+        source="alertmanager",
+        annotations={"runbook_url": "https://runbooks/disk", "note": "é ✓ \u2028"},
+        severity="critical",
+        starts_at=starts,
+        generator_url="http://prometheus:9090/graph?g0.expr=x",
+        details={"fingerprint": "abc", "nested": {"n": [1, None, True]}},
+    )
+    firing = replace(_firing(clock, "a"), alert=alert)
+    with container.uow.write() as tx:
+        incident = _open(tx, clock)
+        tx.alerts.attach(tx.alerts.upsert_firing([firing])[0].id, incident.id)
+    clock.advance(minutes=1)
+    later = clock.now()
+    ended = replace(
+        alert, summary="disk still full on a", annotations={}, severity=None, ends_at=later
+    )
+    with container.uow.write() as tx:
+        [again] = tx.alerts.upsert_firing([replace(firing, alert=ended, now=later)])
+    assert (again.occurrences, again.incident_id) == (2, incident.id)
+    with container.uow.read() as tx:
+        [view] = tx.alerts.list_for_incident(incident.id, limit=10)
+    assert (view.integration, view.dedup_key, view.status, view.source) == (
+        "prometheus",
+        "a",
+        "firing",
+        "alertmanager",
+    )
+    assert (view.summary, view.severity, view.annotations) == ("disk still full on a", None, {})
+    assert view.labels == alert.labels
+    assert view.generator_url == alert.generator_url
+    assert (view.starts_at, view.ends_at) == (starts, later)
+    assert (view.first_seen_at, view.last_seen_at, view.occurrences) == (firing.now, later, 2)
+    assert len(upserts) == 2

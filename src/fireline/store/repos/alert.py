@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from fireline.domain.alerts.alert import AlertIn, label_fingerprint
+from fireline.store.db import json_text
 from fireline.store.tables import AlertRow
 from fireline.store.tables.alert import FIRING
 
@@ -104,6 +105,54 @@ def _upsert(dialect: str) -> Any:
     )
 
 
+@cache
+def _upsert_arrays() -> str:
+    """PostgreSQL's upsert: one array per column, so one short statement for any row count.
+
+    SQLAlchemy's multi-row form writes a statement of rows × columns placeholders, which psycopg
+    parses anew each time (it caches only short queries) and PostgreSQL plans anew; this one
+    psycopg caches and prepares. Strings stay `text` (a cast to `varchar(n)` would truncate; the
+    column refuses an over-long value instead), JSON goes as text and is cast per row.
+    """
+    table = AlertRow.metadata.tables[AlertRow.__tablename__]
+    names = list(_ARRAY_TYPES)
+    # `%(name)b`: arrays go in binary; in text every element would be quoted and escaped in
+    # Python, which cost more than all the rest of the statement.
+    arrays = ", ".join(f"CAST(%({name})b AS {_ARRAY_TYPES[name]}[])" for name in names)
+    selected = ", ".join(f"u.{name}::jsonb" if name in _JSON else f"u.{name}" for name in names)
+    updates = ", ".join(f"{name} = excluded.{name}" for name in _UPDATED_ON_REPEAT)
+    return (
+        f"INSERT INTO {table.name} ({', '.join(names)}) "
+        f"SELECT {selected} FROM unnest({arrays}) AS u({', '.join(names)}) "
+        f"ON CONFLICT (integration, dedup_key) WHERE status = 'firing' "
+        f"DO UPDATE SET {updates}, occurrences = {table.name}.occurrences + 1 "
+        "RETURNING integration, dedup_key, id, occurrences, incident_id"
+    )
+
+
+_JSON = frozenset({"labels", "annotations", "details"})
+# The element type of each column's array, in the order of `_values`.
+_ARRAY_TYPES = {
+    **dict.fromkeys(["integration", "dedup_key", "status", "fingerprint", "source"], "text"),
+    **dict.fromkeys(["summary", "severity", "labels", "annotations", "details"], "text"),
+    "generator_url": "text",
+    **dict.fromkeys(["starts_at", "ends_at", "first_seen_at", "last_seen_at"], "timestamptz"),
+    "occurrences": "integer",
+    "service": "text",
+    "group_key": "text",
+}
+
+
+def _as_arrays(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Turn rows into one list per column, JSON columns serialized as the engine would."""
+    return {
+        name: [json_text(row[name]) for row in rows]
+        if name in _JSON
+        else [row[name] for row in rows]
+        for name in _ARRAY_TYPES
+    }
+
+
 def _values(firing: Firing) -> dict[str, Any]:
     alert = firing.alert
     return {
@@ -171,11 +220,15 @@ class AlertRepo:
         Returns what happened to each alert, in the order given. All of them take one
         statement (a few when a key repeats), not one each.
         """
-        statement = _upsert(self._session.get_bind().dialect.name)
         connection = self._session.connection()
+        dialect = connection.dialect.name
         stored: list[StoredAlert | None] = [None] * len(firing)
         for indexes in _rounds(firing):
-            rows = connection.execute(statement, [_values(firing[i]) for i in indexes])
+            values = [_values(firing[i]) for i in indexes]
+            if dialect == "postgresql":
+                rows: Any = connection.exec_driver_sql(_upsert_arrays(), _as_arrays(values))
+            else:
+                rows = connection.execute(_upsert(dialect), values)
             by_key = {(row[0], row[1]): row for row in rows}
             for index in indexes:
                 row = by_key[(firing[index].integration, firing[index].dedup_key)]

@@ -18,6 +18,7 @@ from fireline.services.container import Container
 from fireline.store.repos.alert import Firing, StoredAlert
 from fireline.store.uow import Tx
 from tests.support.fake_clock import FakeClock
+from tests.support.statements import rows_of
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def attaching(container: Container) -> Iterator[list[int]]:
 
     def record(_conn: Any, _cursor: Any, statement: str, params: Any, *more: Any) -> None:
         if statement.lstrip().upper().startswith("UPDATE ALERTS SET INCIDENT_ID"):
-            seen.append(len(params) if more[-1] else 1)
+            seen.append(rows_of(params, executemany=more[-1]))
 
     event.listen(container.uow.engine, "before_cursor_execute", record)
     yield seen

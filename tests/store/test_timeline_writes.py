@@ -14,6 +14,7 @@ from fireline.services.container import Container
 from fireline.services.timeline import append
 from fireline.store.uow import Tx
 from tests.support.fake_clock import FakeClock
+from tests.support.statements import rows_of
 
 
 class _Boom(Exception):
@@ -30,7 +31,7 @@ def timeline_inserts(container: Container) -> Iterator[list[int]]:
     ) -> None:
         many = bool(more and more[0])
         if statement.lstrip().upper().startswith("INSERT INTO TIMELINE_EVENTS"):
-            seen.append(len(params) if many else 1)
+            seen.append(rows_of(params, executemany=many))
 
     event.listen(container.uow.engine, "before_cursor_execute", record)
     yield seen

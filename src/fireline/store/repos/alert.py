@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from fireline.domain.alerts.alert import AlertIn, label_fingerprint
-from fireline.store.db import json_text
+from fireline.store.pg_arrays import as_arrays, unnest_rows
 from fireline.store.tables import AlertRow
 from fireline.store.tables.alert import FIRING
 
@@ -106,51 +106,16 @@ def _upsert(dialect: str) -> Any:
 
 
 @cache
-def _upsert_arrays() -> str:
-    """PostgreSQL's upsert: one array per column, so one short statement for any row count.
-
-    SQLAlchemy's multi-row form writes a statement of rows × columns placeholders, which psycopg
-    parses anew each time (it caches only short queries) and PostgreSQL plans anew; this one
-    psycopg caches and prepares. Strings stay `text` (a cast to `varchar(n)` would truncate; the
-    column refuses an over-long value instead), JSON goes as text and is cast per row.
-    """
-    table = AlertRow.metadata.tables[AlertRow.__tablename__]
-    names = list(_ARRAY_TYPES)
-    # `%(name)b`: arrays go in binary; in text every element would be quoted and escaped in
-    # Python, which cost more than all the rest of the statement.
-    arrays = ", ".join(f"CAST(%({name})b AS {_ARRAY_TYPES[name]}[])" for name in names)
-    selected = ", ".join(f"u.{name}::jsonb" if name in _JSON else f"u.{name}" for name in names)
+def _upsert_arrays(names: tuple[str, ...]) -> str:
+    """PostgreSQL's upsert: one array per column (store/pg_arrays.py), however many rows."""
     updates = ", ".join(f"{name} = excluded.{name}" for name in _UPDATED_ON_REPEAT)
     return (
-        f"INSERT INTO {table.name} ({', '.join(names)}) "
-        f"SELECT {selected} FROM unnest({arrays}) AS u({', '.join(names)}) "
-        f"ON CONFLICT (integration, dedup_key) WHERE status = 'firing' "
-        f"DO UPDATE SET {updates}, occurrences = {table.name}.occurrences + 1 "
+        f"INSERT INTO {_ALERTS.name} ({', '.join(names)}) "
+        f"{unnest_rows(_ALERTS, names)} "
+        "ON CONFLICT (integration, dedup_key) WHERE status = 'firing' "
+        f"DO UPDATE SET {updates}, occurrences = {_ALERTS.name}.occurrences + 1 "
         "RETURNING integration, dedup_key, id, occurrences, incident_id"
     )
-
-
-_JSON = frozenset({"labels", "annotations", "details"})
-# The element type of each column's array, in the order of `_values`.
-_ARRAY_TYPES = {
-    **dict.fromkeys(["integration", "dedup_key", "status", "fingerprint", "source"], "text"),
-    **dict.fromkeys(["summary", "severity", "labels", "annotations", "details"], "text"),
-    "generator_url": "text",
-    **dict.fromkeys(["starts_at", "ends_at", "first_seen_at", "last_seen_at"], "timestamptz"),
-    "occurrences": "integer",
-    "service": "text",
-    "group_key": "text",
-}
-
-
-def _as_arrays(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
-    """Turn rows into one list per column, JSON columns serialized as the engine would."""
-    return {
-        name: [json_text(row[name]) for row in rows]
-        if name in _JSON
-        else [row[name] for row in rows]
-        for name in _ARRAY_TYPES
-    }
 
 
 def _values(firing: Firing) -> dict[str, Any]:
@@ -196,6 +161,13 @@ def _rounds(firing: Sequence[Firing]) -> list[list[int]]:
 
 
 _ALERTS = AlertRow.metadata.tables[AlertRow.__tablename__]
+# PostgreSQL's form of _ATTACH: one statement of two arrays (store/pg_arrays.py).
+_ATTACH_ARRAYS = (
+    f"UPDATE {_ALERTS.name} SET incident_id = u.incident "
+    "FROM unnest(CAST(%(alert)b AS bigint[]), CAST(%(incident)b AS bigint[])) "
+    "AS u(alert, incident) "
+    f"WHERE {_ALERTS.name}.id = u.alert"
+)
 _ATTACH = (
     update(_ALERTS)
     .where(_ALERTS.c.id == bindparam("alert"))
@@ -226,7 +198,9 @@ class AlertRepo:
         for indexes in _rounds(firing):
             values = [_values(firing[i]) for i in indexes]
             if dialect == "postgresql":
-                rows: Any = connection.exec_driver_sql(_upsert_arrays(), _as_arrays(values))
+                names = tuple(values[0])  # the columns `_values` fills
+                arrays = as_arrays(_ALERTS, names, values)
+                rows: Any = connection.exec_driver_sql(_upsert_arrays(names), arrays)
             else:
                 rows = connection.execute(_upsert(dialect), values)
             by_key = {(row[0], row[1]): row for row in rows}
@@ -243,8 +217,13 @@ class AlertRepo:
         """Write what `attach` recorded; the unit of work calls it before commit."""
         if self._unattached:
             pairs, self._unattached = self._unattached, {}
+            connection = self._session.connection()
+            if connection.dialect.name == "postgresql":
+                arrays = {"alert": list(pairs), "incident": list(pairs.values())}
+                connection.exec_driver_sql(_ATTACH_ARRAYS, arrays)
+                return
             rows = [{"alert": alert, "incident": incident} for alert, incident in pairs.items()]
-            self._session.connection().execute(_ATTACH, rows)
+            connection.execute(_ATTACH, rows)
 
     def resolve(
         self, *, integration: str, dedup_key: str, ends_at: datetime | None, now: datetime

@@ -1,0 +1,56 @@
+"""PostgreSQL statements over many rows that take one array per column.
+
+SQLAlchemy writes many rows as one statement with rows × columns placeholders (or as one
+execution per row). psycopg parses such a long query anew every time, since it caches only
+short ones, and PostgreSQL plans it anew. `unnest()` of one array per column is one short
+statement whatever the row count: psycopg caches it and prepares it after a few uses.
+
+Arrays go in binary (`%(name)b`): in text, psycopg quotes and escapes every element in Python,
+which for 800 JSON strings took 12.8 ms against 0.36 ms. Strings travel as `text`: a cast to
+`varchar(n)` would silently truncate, while the column itself refuses an over-long value as a
+row-by-row insert would. JSON travels as text and is cast per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import JSON, Integer, Table
+
+from fireline.store.db import json_text
+from fireline.store.types import UTCDateTime
+
+
+def unnest_rows(table: Table, names: Sequence[str]) -> str:
+    """Return `SELECT … FROM unnest(…) AS u(…)`: one row per array index, typed as `table`'s."""
+    arrays = ", ".join(f"CAST(%({name})b AS {_element_type(table, name)}[])" for name in names)
+    selected = ", ".join(
+        f"u.{name}::jsonb" if _is_json(table, name) else f"u.{name}" for name in names
+    )
+    return f"SELECT {selected} FROM unnest({arrays}) AS u({', '.join(names)})"
+
+
+def as_arrays(
+    table: Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> dict[str, list[Any]]:
+    """Turn rows into one list per column, JSON serialized as the engine would."""
+    return {
+        name: [json_text(row[name]) for row in rows]
+        if _is_json(table, name)
+        else [row[name] for row in rows]
+        for name in names
+    }
+
+
+def _is_json(table: Table, name: str) -> bool:
+    return isinstance(table.c[name].type, JSON)
+
+
+def _element_type(table: Table, name: str) -> str:
+    kind = table.c[name].type
+    if isinstance(kind, UTCDateTime):
+        return "timestamptz"
+    if isinstance(kind, Integer):
+        return "bigint"
+    return "text"  # strings, and JSON on its way to ::jsonb

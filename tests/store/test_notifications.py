@@ -12,6 +12,7 @@ from fireline.domain.incidents.severity import Severity
 from fireline.domain.notify.message import IncidentBrief, Message, MessageKind
 from fireline.services.container import Container
 from fireline.store.repos.notification import Outgoing
+from tests.support.statements import rows_of
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 BRIEF = IncidentBrief(
@@ -126,7 +127,7 @@ def test_queued_messages_are_one_insert_and_reads_in_the_transaction_see_them(
 
     def record(_conn: Any, _cursor: Any, statement: str, params: Any, *more: Any) -> None:
         if statement.lstrip().upper().startswith("INSERT INTO NOTIFICATIONS"):
-            inserts.append(len(params) if more[-1] else 1)
+            inserts.append(rows_of(params, executemany=more[-1]))
 
     event.listen(container.uow.engine, "before_cursor_execute", record)
     try:

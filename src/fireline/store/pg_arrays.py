@@ -14,21 +14,52 @@ row-by-row insert would. JSON travels as text and is cast per row.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Integer, Table
+from sqlalchemy import JSON, Connection, CursorResult, Executable, Integer, Table
 
 from fireline.store.db import json_text
 from fireline.store.types import UTCDateTime
 
 
+def insert_all(
+    connection: Connection,
+    statement: Executable,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    postgresql_suffix: str = "",
+) -> CursorResult[*tuple[Any, ...]]:
+    """Insert `rows` with `statement`; on PostgreSQL as one unnest() insert instead.
+
+    `postgresql_suffix` (`ON CONFLICT …`, `RETURNING …`) says there what `statement` says
+    through SQLAlchemy. Every row has the same keys, the columns written.
+    """
+    if connection.dialect.name != "postgresql":
+        return connection.execute(statement, rows)
+    names = tuple(rows[0])
+    sql = _insert_sql(table, names, postgresql_suffix)
+    return connection.exec_driver_sql(sql, as_arrays(table, names, rows))
+
+
+@cache
+def _insert_sql(table: Table, names: tuple[str, ...], suffix: str) -> str:
+    return f"INSERT INTO {table.name} ({', '.join(names)}) {unnest_rows(table, names)} {suffix}"
+
+
 def unnest_rows(table: Table, names: Sequence[str]) -> str:
-    """Return `SELECT … FROM unnest(…) AS u(…)`: one row per array index, typed as `table`'s."""
+    """Return `SELECT … FROM unnest(…)`: one row per array index, typed as `table`'s, in order."""
     arrays = ", ".join(f"CAST(%({name})b AS {_element_type(table, name)}[])" for name in names)
     selected = ", ".join(
         f"u.{name}::jsonb" if _is_json(table, name) else f"u.{name}" for name in names
     )
-    return f"SELECT {selected} FROM unnest({arrays}) AS u({', '.join(names)})"
+    # In the arrays' order, so that rows are inserted (and locked, and numbered) as given.
+    aliases = ", ".join([*names, "ordinality"])
+    return (
+        f"SELECT {selected} FROM unnest({arrays}) WITH ORDINALITY AS u({aliases}) "
+        "ORDER BY u.ordinality"
+    )
 
 
 def as_arrays(

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from fireline.domain.alerts.alert import AlertIn, label_fingerprint
-from fireline.store.pg_arrays import as_arrays, unnest_rows
+from fireline.store.pg_arrays import insert_all
 from fireline.store.tables import AlertRow
 from fireline.store.tables.alert import FIRING
 
@@ -105,17 +105,13 @@ def _upsert(dialect: str) -> Any:
     )
 
 
-@cache
-def _upsert_arrays(names: tuple[str, ...]) -> str:
-    """PostgreSQL's upsert: one array per column (store/pg_arrays.py), however many rows."""
-    updates = ", ".join(f"{name} = excluded.{name}" for name in _UPDATED_ON_REPEAT)
-    return (
-        f"INSERT INTO {_ALERTS.name} ({', '.join(names)}) "
-        f"{unnest_rows(_ALERTS, names)} "
-        "ON CONFLICT (integration, dedup_key) WHERE status = 'firing' "
-        f"DO UPDATE SET {updates}, occurrences = {_ALERTS.name}.occurrences + 1 "
-        "RETURNING integration, dedup_key, id, occurrences, incident_id"
-    )
+# What `_upsert` says after its rows, for PostgreSQL's one-array-per-column form.
+_ON_REPEAT = (
+    "ON CONFLICT (integration, dedup_key) WHERE status = 'firing' DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in _UPDATED_ON_REPEAT)
+    + ", occurrences = alerts.occurrences + 1 "
+    "RETURNING integration, dedup_key, id, occurrences, incident_id"
+)
 
 
 def _values(firing: Firing) -> dict[str, Any]:
@@ -193,16 +189,11 @@ class AlertRepo:
         statement (a few when a key repeats), not one each.
         """
         connection = self._session.connection()
-        dialect = connection.dialect.name
+        statement = _upsert(connection.dialect.name)
         stored: list[StoredAlert | None] = [None] * len(firing)
         for indexes in _rounds(firing):
             values = [_values(firing[i]) for i in indexes]
-            if dialect == "postgresql":
-                names = tuple(values[0])  # the columns `_values` fills
-                arrays = as_arrays(_ALERTS, names, values)
-                rows: Any = connection.exec_driver_sql(_upsert_arrays(names), arrays)
-            else:
-                rows = connection.execute(_upsert(dialect), values)
+            rows = insert_all(connection, statement, _ALERTS, values, postgresql_suffix=_ON_REPEAT)
             by_key = {(row[0], row[1]): row for row in rows}
             for index in indexes:
                 row = by_key[(firing[index].integration, firing[index].dedup_key)]

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from fireline.store.db import work_queued
+from fireline.store.pg_arrays import insert_all
 from fireline.store.tables import EscalationRow
 
 STARTING = "starting"
@@ -69,7 +70,7 @@ class EscalationRepo:
         """Write what `add` recorded; the unit of work calls it before commit."""
         if self._unwritten:
             rows, self._unwritten = self._unwritten, []
-            self._session.connection().execute(_INSERT, rows)
+            insert_all(self._session.connection(), _INSERT, _T, rows)
 
     def add(self, record: EscalationRecord, *, now: datetime) -> None:
         """Snapshot an incident's policy and the state its first step left it in."""

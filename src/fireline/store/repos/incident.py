@@ -20,6 +20,7 @@ from fireline.domain.incidents.roles import Roles
 from fireline.domain.incidents.severity import Severity
 from fireline.domain.incidents.status import Status
 from fireline.domain.incidents.timeline import GENESIS_HASH, ChainHead
+from fireline.store.pg_arrays import insert_all
 from fireline.store.tables import IncidentJobRow, IncidentRegionRow, IncidentRow, ServiceRow
 from fireline.store.tables.incident import OPEN_GROUP
 
@@ -76,6 +77,10 @@ def _insert_grouped(dialect: str) -> Any:
     )
 
 
+# What `_insert_grouped` says after its rows, for PostgreSQL's one-array-per-column form.
+_GROUPED_SUFFIX = (
+    f"ON CONFLICT (group_key) WHERE {OPEN_GROUP.text} DO NOTHING RETURNING group_key, id"
+)
 _REGIONS = IncidentRegionRow.metadata.tables[IncidentRegionRow.__tablename__]
 _INSERT_REGION = insert(_REGIONS)
 _LOCK_HEADS = (
@@ -229,9 +234,13 @@ class IncidentRepo:
         """
         if not openings:
             return {}
-        dialect = self._session.get_bind().dialect.name
-        rows = self._session.connection().execute(
-            _insert_grouped(dialect), [_values(o) for o in openings]
+        connection = self._session.connection()
+        rows = insert_all(
+            connection,
+            _insert_grouped(connection.dialect.name),
+            _INCIDENTS,
+            [_values(o) for o in openings],
+            postgresql_suffix=_GROUPED_SUFFIX,
         )
         ids = {row[0]: row[1] for row in rows}
         pairs = [(ids[o.group_key], o) for o in openings if o.group_key in ids]
@@ -244,7 +253,7 @@ class IncidentRepo:
             self._heads[incident_id] = ChainHead()
             regions += [{"incident_id": incident_id, "region": r} for r in opening.draft.regions]
         if regions:
-            self._session.connection().execute(_INSERT_REGION, regions)
+            insert_all(self._session.connection(), _INSERT_REGION, _REGIONS, regions)
         return [_new_incident(incident_id, opening) for incident_id, opening in pairs]
 
     def get(self, incident_id: int) -> Incident:

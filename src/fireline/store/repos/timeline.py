@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from fireline.domain.incidents.timeline import TimelineEvent
-from fireline.store.pg_arrays import as_arrays, unnest_rows
+from fireline.store.pg_arrays import insert_all
 from fireline.store.tables import TimelineEventRow
 
 _TABLE = TimelineEventRow.metadata.tables[TimelineEventRow.__tablename__]
 # Built once: compiling a fresh INSERT for every event cost more than running it.
 _INSERT = insert(_TABLE)
-
-
-@cache
-def _insert_arrays(names: tuple[str, ...]) -> str:
-    """PostgreSQL's insert: one array per column (store/pg_arrays.py), however many events."""
-    return f"INSERT INTO {_TABLE.name} ({', '.join(names)}) {unnest_rows(_TABLE, names)}"
 
 
 def _to_event(row: TimelineEventRow) -> TimelineEvent:
@@ -61,12 +54,7 @@ class TimelineRepo:
         """Write the events `add` appended; the unit of work calls it before commit."""
         if self._unwritten:
             rows, self._unwritten = self._unwritten, []
-            connection = self._session.connection()
-            if connection.dialect.name == "postgresql":
-                names = tuple(rows[0])  # the columns `add` records
-                connection.exec_driver_sql(_insert_arrays(names), as_arrays(_TABLE, names, rows))
-            else:
-                connection.execute(_INSERT, rows)
+            insert_all(self._session.connection(), _INSERT, _TABLE, rows)
 
     def list_(
         self, incident_id: int, *, after_seq: int = 0, limit: int = 100

@@ -39,11 +39,12 @@ def py_spy() -> Path | None:
 
 @contextlib.contextmanager
 def recording(pid: int, output: Path) -> Iterator[None]:
-    """Record the process `pid` into `output` (collapsed stacks) while the block runs."""
+    """Record the process `pid` and its children (a server's workers and engine) into `output`
+    (collapsed stacks) while the block runs."""
     exe = py_spy()
     if exe is None:
         raise FileNotFoundError("py-spy is not installed: .venv/bin/pip install py-spy")
-    argv = [str(exe), "record", "--pid", str(pid), "--gil", "--format", "raw"]
+    argv = [str(exe), "record", "--pid", str(pid), "--subprocesses", "--gil", "--format", "raw"]
     argv += ["--rate", str(RATE_HZ), "--output", str(output)]
     spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -66,16 +66,22 @@ def as_arrays(
     table: Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]
 ) -> dict[str, list[Any]]:
     """Turn rows into one list per column, JSON serialized as the engine would."""
+    json_columns = _json_columns(table)
     return {
         name: [json_text(row[name]) for row in rows]
-        if _is_json(table, name)
+        if name in json_columns
         else [row[name] for row in rows]
         for name in names
     }
 
 
 def _is_json(table: Table, name: str) -> bool:
-    return isinstance(table.c[name].type, JSON)
+    return name in _json_columns(table)
+
+
+@cache
+def _json_columns(table: Table) -> frozenset[str]:
+    return frozenset(column.name for column in table.columns if isinstance(column.type, JSON))
 
 
 def _element_type(table: Table, name: str) -> str:

@@ -48,6 +48,12 @@ class EngineProcess:
         self._supervisor.start()
         return pid
 
+    @property
+    def pid(self) -> int | None:
+        """The process id of the engine running now (or of the last one, once stopped)."""
+        with self._lock:
+            return None if self._process is None else self._process.pid
+
     def stop(self) -> None:
         """Ask the engine to finish what it is sending and exit; kill it if it takes too long."""
         with self._lock:

@@ -9,7 +9,7 @@ def rows_of(params: Any, *, executemany: bool) -> int:
     """Return the rows a statement carries.
 
     One per execution of an executemany, one per array element of PostgreSQL's
-    one-array-per-column statements (store/pg_arrays.py), else one.
+    one-array-per-column statements (store/bulk_insert.py), else one.
     """
     if executemany:
         return len(params)

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from fireline.domain.alerts.alert import AlertIn, label_fingerprint
-from fireline.store.pg_arrays import insert_all
+from fireline.store.bulk_insert import insert_all
 from fireline.store.tables import AlertRow
 from fireline.store.tables.alert import FIRING
 
@@ -82,30 +80,8 @@ _UPDATED_ON_REPEAT = (
 )
 
 
-@cache
-def _upsert(dialect: str) -> Any:
-    """Build the dedup upsert once per dialect; callers pass the values as parameters."""
-    table = AlertRow.metadata.tables[AlertRow.__tablename__]
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    return insert.on_conflict_do_update(
-        index_elements=[table.c.integration, table.c.dedup_key],
-        # A literal, not a bound parameter: PostgreSQL must match it against the partial
-        # index even in a prepared (generic) plan.
-        index_where=text("status = 'firing'"),
-        set_={
-            **{name: insert.excluded[name] for name in _UPDATED_ON_REPEAT},
-            "occurrences": table.c.occurrences + 1,
-        },
-    ).returning(
-        table.c.integration,
-        table.c.dedup_key,
-        table.c.id,
-        table.c.occurrences,
-        table.c.incident_id,
-    )
-
-
-# What `_upsert` says after its rows, for PostgreSQL's one-array-per-column form.
+# The dedup upsert, after its rows (store/bulk_insert.py). The partial index's condition is a
+# literal, not a parameter: PostgreSQL must match it even in a prepared (generic) plan.
 _ON_REPEAT = (
     "ON CONFLICT (integration, dedup_key) WHERE status = 'firing' DO UPDATE SET "
     + ", ".join(f"{name} = excluded.{name}" for name in _UPDATED_ON_REPEAT)
@@ -157,7 +133,7 @@ def _rounds(firing: Sequence[Firing]) -> list[list[int]]:
 
 
 _ALERTS = AlertRow.metadata.tables[AlertRow.__tablename__]
-# PostgreSQL's form of _ATTACH: one statement of two arrays (store/pg_arrays.py).
+# PostgreSQL's form of _ATTACH: one statement of two arrays (as store/bulk_insert.py's).
 _ATTACH_ARRAYS = (
     f"UPDATE {_ALERTS.name} SET incident_id = u.incident "
     "FROM unnest(CAST(%(alert)b AS bigint[]), CAST(%(incident)b AS bigint[])) "
@@ -189,11 +165,10 @@ class AlertRepo:
         statement (a few when a key repeats), not one each.
         """
         connection = self._session.connection()
-        statement = _upsert(connection.dialect.name)
         stored: list[StoredAlert | None] = [None] * len(firing)
         for indexes in _rounds(firing):
             values = [_values(firing[i]) for i in indexes]
-            rows = insert_all(connection, statement, _ALERTS, values, postgresql_suffix=_ON_REPEAT)
+            rows = insert_all(connection, _ALERTS, values, suffix=_ON_REPEAT)
             by_key = {(row[0], row[1]): row for row in rows}
             for index in indexes:
                 row = by_key[(firing[index].integration, firing[index].dedup_key)]

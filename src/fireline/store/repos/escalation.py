@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from fireline.store.bulk_insert import insert_all
 from fireline.store.db import work_queued
-from fireline.store.pg_arrays import insert_all
 from fireline.store.tables import EscalationRow
 
 STARTING = "starting"
@@ -19,7 +19,6 @@ DUE = (STARTING, ACTIVE)
 
 # Statements of the engine's hot paths, built once (it asks for due timers after every commit).
 _T = EscalationRow.metadata.tables[EscalationRow.__tablename__]
-_INSERT = insert(_T)
 _DUE = (
     select(_T.c.incident_id)
     .where(_T.c.status.in_(DUE), _T.c.next_at <= bindparam("now"))
@@ -70,7 +69,7 @@ class EscalationRepo:
         """Write what `add` recorded; the unit of work calls it before commit."""
         if self._unwritten:
             rows, self._unwritten = self._unwritten, []
-            insert_all(self._session.connection(), _INSERT, _T, rows)
+            insert_all(self._session.connection(), _T, rows)
 
     def add(self, record: EscalationRecord, *, now: datetime) -> None:
         """Snapshot an incident's policy and the state its first step left it in."""

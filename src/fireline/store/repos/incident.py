@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, delete, exists, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from fireline.domain.errors import NotFound, StaleVersion
@@ -20,7 +18,7 @@ from fireline.domain.incidents.roles import Roles
 from fireline.domain.incidents.severity import Severity
 from fireline.domain.incidents.status import Status
 from fireline.domain.incidents.timeline import GENESIS_HASH, ChainHead
-from fireline.store.pg_arrays import insert_all
+from fireline.store.bulk_insert import insert_all
 from fireline.store.tables import IncidentJobRow, IncidentRegionRow, IncidentRow, ServiceRow
 from fireline.store.tables.incident import OPEN_GROUP
 
@@ -61,23 +59,10 @@ KEYS_PER_LOOKUP = 500
 _INSERT = insert(_INCIDENTS).returning(_INCIDENTS.c.id)
 
 
-@cache
-def _insert_grouped(dialect: str) -> Any:
-    """The insert that does nothing when the group key already has an open incident.
-
-    One statement for many incidents, where a savepoint around a plain insert took three for
-    each; on PostgreSQL a row waits for a concurrent transaction opening the same group, then
-    is left out.
-    """
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        dialect_insert(_INCIDENTS)
-        .on_conflict_do_nothing(index_elements=[_INCIDENTS.c.group_key], index_where=OPEN_GROUP)
-        .returning(_INCIDENTS.c.group_key, _INCIDENTS.c.id)
-    )
-
-
-# What `_insert_grouped` says after its rows, for PostgreSQL's one-array-per-column form.
+# The insert that does nothing when the group key already has an open incident, after its rows
+# (store/bulk_insert.py): one statement for many incidents, where a savepoint around a plain
+# insert took three for each. On PostgreSQL a row waits for a concurrent transaction opening
+# the same group, then is left out.
 _GROUPED_SUFFIX = (
     f"ON CONFLICT (group_key) WHERE {OPEN_GROUP.text} DO NOTHING RETURNING group_key, id"
 )
@@ -236,11 +221,7 @@ class IncidentRepo:
             return {}
         connection = self._session.connection()
         rows = insert_all(
-            connection,
-            _insert_grouped(connection.dialect.name),
-            _INCIDENTS,
-            [_values(o) for o in openings],
-            postgresql_suffix=_GROUPED_SUFFIX,
+            connection, _INCIDENTS, [_values(o) for o in openings], suffix=_GROUPED_SUFFIX
         )
         ids = {row[0]: row[1] for row in rows}
         pairs = [(ids[o.group_key], o) for o in openings if o.group_key in ids]
@@ -253,7 +234,7 @@ class IncidentRepo:
             self._heads[incident_id] = ChainHead()
             regions += [{"incident_id": incident_id, "region": r} for r in opening.draft.regions]
         if regions:
-            insert_all(self._session.connection(), _INSERT_REGION, _REGIONS, regions)
+            insert_all(self._session.connection(), _REGIONS, regions)
         return [_new_incident(incident_id, opening) for incident_id, opening in pairs]
 
     def get(self, incident_id: int) -> Incident:

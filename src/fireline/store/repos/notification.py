@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from fireline.domain.notify.codec import message_from_dict, message_to_dict
 from fireline.domain.notify.message import Message, MessageKind
+from fireline.store.bulk_insert import insert_all
 from fireline.store.db import work_queued
-from fireline.store.pg_arrays import insert_all
 from fireline.store.tables import NotificationRow
 
 PENDING = "pending"
@@ -111,7 +111,7 @@ _QUEUE = {
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 _ADD = {name: insert.returning(_T.c.id) for name, insert in _QUEUE.items()}
-# What _QUEUE says after its rows, for PostgreSQL's one-array-per-column form.
+# _QUEUE's conflict clause, for the many-row insert of store/bulk_insert.py.
 _QUEUE_SUFFIX = "ON CONFLICT (idempotency_key) DO NOTHING"
 
 
@@ -183,8 +183,7 @@ class NotificationRepo:
         if self._unwritten:
             rows, self._unwritten = self._unwritten, []
             connection = self._session.connection()
-            statement = _QUEUE[connection.dialect.name]
-            insert_all(connection, statement, _T, rows, postgresql_suffix=_QUEUE_SUFFIX)
+            insert_all(connection, _T, rows, suffix=_QUEUE_SUFFIX)
         if self._sent:
             sent, self._sent = self._sent, []
             self._session.connection().execute(_MARK_SENT, sent)

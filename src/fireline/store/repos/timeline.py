@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fireline.domain.incidents.timeline import TimelineEvent
-from fireline.store.pg_arrays import insert_all
+from fireline.store.bulk_insert import insert_all
 from fireline.store.tables import TimelineEventRow
 
 _TABLE = TimelineEventRow.metadata.tables[TimelineEventRow.__tablename__]
-# Built once: compiling a fresh INSERT for every event cost more than running it.
-_INSERT = insert(_TABLE)
 
 
 def _to_event(row: TimelineEventRow) -> TimelineEvent:
@@ -54,7 +52,7 @@ class TimelineRepo:
         """Write the events `add` appended; the unit of work calls it before commit."""
         if self._unwritten:
             rows, self._unwritten = self._unwritten, []
-            insert_all(self._session.connection(), _INSERT, _TABLE, rows)
+            insert_all(self._session.connection(), _TABLE, rows)
 
     def list_(
         self, incident_id: int, *, after_seq: int = 0, limit: int = 100

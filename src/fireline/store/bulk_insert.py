@@ -22,6 +22,7 @@ databases read alike.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from functools import cache, lru_cache
 from typing import Any
 
@@ -100,19 +101,40 @@ def _as_arrays(
 def _processed(
     dialect: Dialect, table: Table, names: tuple[str, ...], rows: Sequence[Mapping[str, Any]]
 ) -> list[tuple[Any, ...]]:
-    steps = list(zip(names, _processors(dialect, table, names), strict=True))
-    return [
-        tuple(row[name] if process is None else process(row[name]) for name, process in steps)
-        for row in rows
-    ]
+    values = [[row[name] for name in names] for row in rows]
+    for index, process in _processors(dialect, table, names):
+        for row_values in values:
+            row_values[index] = process(row_values[index])
+    return [tuple(row_values) for row_values in values]  # what SQLAlchemy takes for many
 
 
 @cache
 def _processors(
     dialect: Dialect, table: Table, names: tuple[str, ...]
-) -> tuple[Callable[[Any], Any] | None, ...]:
-    """Each column's bind processor for `dialect`, as SQLAlchemy would apply it."""
-    return tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """The columns that have a bind processor for `dialect`, by position, with it."""
+    found = []
+    for index, name in enumerate(names):
+        kind = table.c[name].type
+        if isinstance(kind, UTCDateTime) and dialect.name == "sqlite":
+            found.append((index, sqlite_utc_text))
+        elif (process := kind.dialect_impl(dialect).bind_processor(dialect)) is not None:
+            found.append((index, process))
+    return tuple(found)
+
+
+def sqlite_utc_text(value: datetime | None) -> str | None:
+    """Write an instant as SQLAlchemy stores a UTCDateTime in SQLite (property-tested).
+
+    `2026-12-05 10:00:00.000000`, in UTC without a zone; isoformat, several times faster
+    than SQLAlchemy's processors, which format field by field.
+    """
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+    return utc.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 @cache

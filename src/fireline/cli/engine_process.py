@@ -105,12 +105,24 @@ class EngineProcess:
                 code,
                 delay,
             )
-            if self._stopping.wait(delay):
+            next_delay = self._restart_after(delay)
+            if next_delay is None:
                 return
-            pid = self._spawn()
+            delay = next_delay
+
+    def _restart_after(self, delay: float) -> float | None:
+        """Wait `delay`, then start another engine; return the next delay, None when stopping."""
+        while not self._stopping.wait(delay):
+            delay = min(delay * 2, MAX_RESTART_DELAY_S)
+            try:
+                pid = self._spawn()
+            except OSError as error:  # no processes or memory left, say: try again later
+                log.warning("could not start the engine (%s); trying again in %g s", error, delay)
+                continue
             if pid:
                 log.warning("engine restarted as process %d", pid)
-            delay = min(delay * 2, MAX_RESTART_DELAY_S)
+            return delay
+        return None
 
 
 def supervised() -> bool:

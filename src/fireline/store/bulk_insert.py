@@ -42,8 +42,10 @@ def insert_all(
     *,
     suffix: str = "",
 ) -> list[tuple[Any, ...]]:
-    """Insert `rows` (each with the same keys, the columns written); return what RETURNING
-    in `suffix` returned, else nothing."""
+    """Insert `rows`; return the rows a RETURNING in `suffix` gave back, else none.
+
+    Every row has the same keys: the columns written.
+    """
     if not rows:
         return []
     names = tuple(rows[0])

@@ -37,9 +37,9 @@ SQLITE_MAX_PARAMETERS = 32_766
 
 def insert_all(
     connection: Connection,
+    *,
     table: Table,
     rows: Sequence[Mapping[str, Any]],
-    *,
     suffix: str = "",
 ) -> list[tuple[Any, ...]]:
     """Insert `rows`; return the rows a RETURNING in `suffix` gave back, else none.

@@ -168,7 +168,7 @@ class AlertRepo:
         stored: list[StoredAlert | None] = [None] * len(firing)
         for indexes in _rounds(firing):
             values = [_values(firing[i]) for i in indexes]
-            rows = insert_all(connection, _ALERTS, values, suffix=_ON_REPEAT)
+            rows = insert_all(connection, table=_ALERTS, rows=values, suffix=_ON_REPEAT)
             by_key = {(row[0], row[1]): row for row in rows}
             for index in indexes:
                 row = by_key[(firing[index].integration, firing[index].dedup_key)]

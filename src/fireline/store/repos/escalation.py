@@ -69,7 +69,7 @@ class EscalationRepo:
         """Write what `add` recorded; the unit of work calls it before commit."""
         if self._unwritten:
             rows, self._unwritten = self._unwritten, []
-            insert_all(self._session.connection(), _T, rows)
+            insert_all(self._session.connection(), table=_T, rows=rows)
 
     def add(self, record: EscalationRecord, *, now: datetime) -> None:
         """Snapshot an incident's policy and the state its first step left it in."""

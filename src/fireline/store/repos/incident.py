@@ -221,7 +221,10 @@ class IncidentRepo:
             return {}
         connection = self._session.connection()
         rows = insert_all(
-            connection, _INCIDENTS, [_values(o) for o in openings], suffix=_GROUPED_SUFFIX
+            connection,
+            table=_INCIDENTS,
+            rows=[_values(o) for o in openings],
+            suffix=_GROUPED_SUFFIX,
         )
         ids = {row[0]: row[1] for row in rows}
         pairs = [(ids[o.group_key], o) for o in openings if o.group_key in ids]
@@ -234,7 +237,7 @@ class IncidentRepo:
             self._heads[incident_id] = ChainHead()
             regions += [{"incident_id": incident_id, "region": r} for r in opening.draft.regions]
         if regions:
-            insert_all(self._session.connection(), _REGIONS, regions)
+            insert_all(self._session.connection(), table=_REGIONS, rows=regions)
         return [_new_incident(incident_id, opening) for incident_id, opening in pairs]
 
     def get(self, incident_id: int) -> Incident:

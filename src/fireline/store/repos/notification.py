@@ -183,7 +183,7 @@ class NotificationRepo:
         if self._unwritten:
             rows, self._unwritten = self._unwritten, []
             connection = self._session.connection()
-            insert_all(connection, _T, rows, suffix=_QUEUE_SUFFIX)
+            insert_all(connection, table=_T, rows=rows, suffix=_QUEUE_SUFFIX)
         if self._sent:
             sent, self._sent = self._sent, []
             self._session.connection().execute(_MARK_SENT, sent)

@@ -52,7 +52,7 @@ class TimelineRepo:
         """Write the events `add` appended; the unit of work calls it before commit."""
         if self._unwritten:
             rows, self._unwritten = self._unwritten, []
-            insert_all(self._session.connection(), _TABLE, rows)
+            insert_all(self._session.connection(), table=_TABLE, rows=rows)
 
     def list_(
         self, incident_id: int, *, after_seq: int = 0, limit: int = 100

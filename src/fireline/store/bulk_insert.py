@@ -13,7 +13,7 @@ only short queries) and PostgreSQL plans anew.
   insert would); JSON travels as text and is cast per row.
 - **SQLite**: `executemany` of one short statement, or, when rows come back (`RETURNING`),
   one multi-row `VALUES`. Values pass the columns' own bind processors (UTC datetimes, JSON),
-  so they are stored exactly as SQLAlchemy stores them.
+  so they are stored exactly as through SQLAlchemy.
 
 Rows are inserted in the order given. `suffix` (`ON CONFLICT …`, `RETURNING …`) is SQL both
 databases read alike.
@@ -22,7 +22,6 @@ databases read alike.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from functools import cache, lru_cache
 from typing import Any
 
@@ -117,26 +116,10 @@ def _processors(
     """The columns that have a bind processor for `dialect`, by position, with it."""
     found = []
     for index, name in enumerate(names):
-        kind = table.c[name].type
-        if isinstance(kind, UTCDateTime) and dialect.name == "sqlite":
-            found.append((index, sqlite_utc_text))
-        elif (process := kind.dialect_impl(dialect).bind_processor(dialect)) is not None:
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
             found.append((index, process))
     return tuple(found)
-
-
-def sqlite_utc_text(value: datetime | None) -> str | None:
-    """Write an instant as SQLAlchemy stores a UTCDateTime in SQLite (property-tested).
-
-    `2026-12-05 10:00:00.000000`, in UTC without a zone; isoformat, several times faster
-    than SQLAlchemy's processors, which format field by field.
-    """
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to a UTC column")
-    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
-    return utc.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 @cache

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import Row, Select, bindparam, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from fireline.domain.errors import NotFound, StaleVersion
@@ -56,7 +56,6 @@ _OPEN_BY_GROUPS = (
 )
 # Keys looked up per statement: well inside every database's parameter limit.
 KEYS_PER_LOOKUP = 500
-_INSERT = insert(_INCIDENTS).returning(_INCIDENTS.c.id)
 
 
 # The insert that does nothing when the group key already has an open incident, after its rows
@@ -67,7 +66,6 @@ _GROUPED_SUFFIX = (
     f"ON CONFLICT (group_key) WHERE {OPEN_GROUP.text} DO NOTHING RETURNING group_key, id"
 )
 _REGIONS = IncidentRegionRow.metadata.tables[IncidentRegionRow.__tablename__]
-_INSERT_REGION = insert(_REGIONS)
 _LOCK_HEADS = (
     select(_INCIDENTS.c.id, _INCIDENTS.c.timeline_seq, _INCIDENTS.c.timeline_head)
     .where(_INCIDENTS.c.id.in_(bindparam("iids", expanding=True)))
@@ -194,7 +192,10 @@ class IncidentRepo:
     ) -> Incident:
         """Insert a new triggered incident and return it with its number."""
         opening = Opening(draft, service_id, created_by, now, group_key, runbook_url)
-        incident_id = self._session.connection().execute(_INSERT, _values(opening)).scalar_one()
+        connection = self._session.connection()
+        [(incident_id,)] = insert_all(
+            connection, table=_INCIDENTS, rows=[_values(opening)], suffix="RETURNING id"
+        )
         return self._opened([(incident_id, opening)])[0]
 
     def add_grouped(
@@ -407,7 +408,5 @@ class IncidentRepo:
         self._session.execute(
             delete(IncidentRegionRow).where(IncidentRegionRow.incident_id == incident_id)
         )
-        if regions:
-            self._session.connection().execute(
-                _INSERT_REGION, [{"incident_id": incident_id, "region": r} for r in regions]
-            )
+        rows = [{"incident_id": incident_id, "region": r} for r in regions]
+        insert_all(self._session.connection(), table=_REGIONS, rows=rows)

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BindParameter, Integer, Row, and_, bindparam, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from fireline.domain.notify.codec import message_from_dict, message_to_dict
@@ -106,12 +105,7 @@ _DEFER = (
         attempts=_T.c.attempts - 1,
     )
 )
-_QUEUE = {
-    name: dialect.insert(_T).on_conflict_do_nothing(index_elements=[_T.c.idempotency_key])
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
-_ADD = {name: insert.returning(_T.c.id) for name, insert in _QUEUE.items()}
-# _QUEUE's conflict clause, for the many-row insert of store/bulk_insert.py.
+# A message whose idempotency key exists is not queued again (store/bulk_insert.py).
 _QUEUE_SUFFIX = "ON CONFLICT (idempotency_key) DO NOTHING"
 
 
@@ -192,8 +186,10 @@ class NotificationRepo:
         """Enqueue a message now unless its idempotency key exists; tell whether it was new."""
         self.write_pending()
         connection = self._session.connection()
-        values = _values(outgoing, now)
-        added = connection.execute(_ADD[connection.dialect.name], values).first() is not None
+        rows = [_values(outgoing, now)]
+        added = bool(
+            insert_all(connection, table=_T, rows=rows, suffix=f"{_QUEUE_SUFFIX} RETURNING id")
+        )
         if added:
             work_queued(self._session)
         return added

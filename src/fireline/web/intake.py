@@ -34,6 +34,7 @@ from fireline.web import auth
 from fireline.web.body import MAX_BODY, read_body
 from fireline.web.deps import container_of, intake_of, live_config_of, metrics_of, wakeups_of
 from fireline.web.errors import problem
+from fireline.web.fast_json import FastJSONResponse
 
 log = logging.getLogger("fireline.intake")
 
@@ -118,7 +119,7 @@ async def _receive(
         metrics_of(request).intake.labels(kind.value, "invalid").inc()
         return _bad_request(request, invalid)
     result = await _ingest(request, integration, alerts)
-    return JSONResponse(_summary(result), status_code=200)
+    return FastJSONResponse(_summary(result), status_code=200)
 
 
 @router.post("/integrations/alertmanager/{key}")
@@ -160,7 +161,7 @@ async def pagerduty_enqueue(request: Request) -> JSONResponse:
     except NotFound as unknown:
         return JSONResponse(pagerduty.invalid_body([unknown.detail]), status_code=404)
     result = await _ingest(request, integration, alerts)
-    return JSONResponse(pagerduty.accepted_body(result.dedup_keys[0]), status_code=202)
+    return FastJSONResponse(pagerduty.accepted_body(result.dedup_keys[0]), status_code=202)
 
 
 @router.post("/api/v1/heartbeats/{name}", tags=["heartbeats"])

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fireline.domain.alerts.alert import label_fingerprint
-from fireline.domain.canonical_json import canonical_json, normalize_data
+from fireline.domain.canonical_json import canonical_json, normalize_data, normalized
 
 
 def _standard(value: Any) -> bytes:
@@ -56,6 +56,28 @@ def test_normalized_data_is_what_the_standard_library_reads_back(data: dict[str,
     assert normalized == expected
     assert canonical_json(normalized) == _standard(expected)
     assert [type(v) for v in normalized.values()] == [type(v) for v in expected.values()]
+
+
+@given(st.dictionaries(texts, anything, max_size=6), st.integers(1, 2**62), texts)
+def test_data_normalized_as_plain_hashes_the_same_unchecked(
+    data: dict[str, Any], seq: int, actor: str
+) -> None:
+    clean, plain = normalized(data)
+    assert clean == normalize_data(data)
+    assert plain == _is_plain(data)
+    body = {"seq": seq, "actor": actor, "data": clean}  # as a timeline event wraps its data
+    assert canonical_json(body, checked=plain) == _standard(body)
+
+
+def _is_plain(value: Any) -> bool:
+    """No floats, no integers beyond 64 bits, at any depth."""
+    if isinstance(value, dict):
+        return all(_is_plain(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return all(_is_plain(item) for item in value)
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return True
+    return isinstance(value, int) and -(2**63) <= value <= 2**64 - 1
 
 
 def test_what_is_not_plain_takes_the_standard_path_with_its_errors() -> None:

@@ -23,9 +23,14 @@ _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
 _NOT_PLAIN = object()
 
 
-def canonical_json(value: Any) -> bytes:
-    """Return the one byte string a JSON value hashes as."""
-    if _plain_copy(value) is not _NOT_PLAIN:
+def canonical_json(value: Any, *, checked: bool = False) -> bytes:
+    """Return the one byte string a JSON value hashes as.
+
+    `checked`: the caller knows `value` is plain (string keys; strings, integers of 64 bits,
+    booleans, None, lists and dicts of those), say because `normalized` found its data so and
+    it wraps it in more of the same; it is then not walked a second time.
+    """
+    if checked or _plain_copy(value) is not _NOT_PLAIN:
         try:
             return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
         except orjson.JSONEncodeError:
@@ -35,12 +40,17 @@ def canonical_json(value: Any) -> bytes:
 
 def normalize_data(data: dict[str, Any]) -> dict[str, Any]:
     """Return `data` as it will read back from storage (plain JSON types only)."""
+    return normalized(data)[0]
+
+
+def normalized(data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """Return `data` as it will read back from storage, and whether it is plain (no floats)."""
     copy = _plain_copy(data)
     if copy is not _NOT_PLAIN:
         assert isinstance(copy, dict)
-        return copy
+        return copy, True
     loaded: dict[str, Any] = json.loads(_STANDARD.encode(data))
-    return loaded
+    return loaded, False
 
 
 def _plain_copy(value: Any) -> Any:

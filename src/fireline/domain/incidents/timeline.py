@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fireline.domain.canonical_json import canonical_json, normalize_data
+from fireline.domain.canonical_json import canonical_json, normalized
 
 GENESIS_HASH = "0" * 64
 
@@ -61,8 +61,12 @@ def event_hash(
     kind: str,
     data: dict[str, Any],
     prev_hash: str,
+    plain: bool = False,
 ) -> str:
-    """Return the SHA-256 hex digest that seals one event."""
+    """Return the SHA-256 hex digest that seals one event.
+
+    `plain`: `data` is known to be plain JSON (`normalized` said so), so it is not checked again.
+    """
     body = {
         "incident_id": incident_id,
         "seq": seq,
@@ -72,7 +76,7 @@ def event_hash(
         "data": data,
         "prev_hash": prev_hash,
     }
-    return hashlib.sha256(canonical_json(body)).hexdigest()
+    return hashlib.sha256(canonical_json(body, checked=plain)).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +99,7 @@ def next_event(
     """Return the event that follows `head` in the chain of incident `incident_id`."""
     seq = head.seq + 1
     at = at.astimezone(UTC)
-    clean = normalize_data(data)
+    clean, plain = normalized(data)
     digest = event_hash(
         incident_id=incident_id,
         seq=seq,
@@ -104,6 +108,7 @@ def next_event(
         kind=kind,
         data=clean,
         prev_hash=head.hash,
+        plain=plain,
     )
     return TimelineEvent(incident_id, seq, at, actor, kind, clean, head.hash, digest)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -25,6 +26,14 @@ def test_an_instant_is_written_for_sqlite_as_sqlalchemy_writes_it(at: datetime) 
 
 def test_no_instant_is_null_and_a_naive_one_is_refused() -> None:
     assert sqlite_utc_text(None) is None
+    assert sqlite_utc_text(datetime(2026, 12, 5, tzinfo=UTC)) == "2026-12-05 00:00:00.000000"
+    # The text is remembered by instant; the same wall time without a zone is still refused.
     with pytest.raises(ValueError, match="naive"):
         sqlite_utc_text(datetime(2026, 12, 5))  # noqa: DTZ001 - the point of the test
-    assert sqlite_utc_text(datetime(2026, 12, 5, tzinfo=UTC)) == "2026-12-05 00:00:00.000000"
+
+
+def test_the_same_instant_in_another_zone_is_written_in_utc() -> None:
+    utc = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
+    tokyo = utc.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert sqlite_utc_text(utc) == sqlite_utc_text(tokyo) == "2026-12-05 10:00:00.000000"
+    assert sqlite_utc_text(tokyo.replace(tzinfo=UTC)) == "2026-12-05 19:00:00.000000"

@@ -261,6 +261,8 @@ def _file(batch: _Batch, item: _Planned, alert_id: int) -> None:
 def _link_jobs(batch: _Batch, incident_id: int, item: _Planned) -> None:
     """Link the job IDs an alert names in its `job_ids` annotation (comma-separated)."""
     named = str(item.alert.annotations.get(JOB_IDS_ANNOTATION, ""))
+    if not named:  # most alerts name none
+        return
     job_ids = list(dict.fromkeys(j.strip() for j in named.split(",") if JOB_ID.match(j.strip())))
     if not job_ids:
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Dialect
@@ -50,11 +51,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+@lru_cache(maxsize=4096)
 def sqlite_utc_text(value: datetime | None) -> str | None:
     """Write an instant as SQLite stores a UTCDateTime: `2026-12-05 10:00:00.000000`, UTC.
 
     The text of SQLAlchemy's SQLite DATETIME processor (property-tested), which formats field
-    by field, written by `isoformat`.
+    by field, written by `isoformat`. Remembered, as equal instants give equal text: a batch
+    of alerts writes its clock reading and its senders' start times over and over (about
+    10 % of a batch's CPU before). A naive datetime never equals an aware one, so it is
+    still refused.
     """
     if value is None:
         return None

@@ -44,7 +44,10 @@ def normalize_data(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def normalized(data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    """Return `data` as it will read back from storage, and whether it is plain (no floats)."""
+    """Return `data` as it will read back from storage, and whether it was plain already.
+
+    Plain: no floats, no integers beyond 64 bits, nothing but JSON's own types (see above).
+    """
     copy = _plain_copy(data)
     if copy is not _NOT_PLAIN:
         assert isinstance(copy, dict)

@@ -97,11 +97,16 @@ def run_alertmanager(result: Result, plan: Plan, workdir: Path) -> None:
         run_phase(result, plan, target, load)
 
 
+def fireline_env(url: str, workdir: Path, plan: Plan) -> dict[str, str]:
+    """The environment of a server of this benchmark: its database, config and workers."""
+    return server_env(url, workdir, CONFIG_YAML) | {"FIRELINE_WORKERS": str(plan.workers)}
+
+
 def run_main(result: Result, plan: Plan, workdir: Path, postgres_url: str) -> None:
     """Every load but the prefilled one, on a fresh database, then the checks."""
     workdir.mkdir()
     with fresh_database(result.database, workdir, postgres_url, "main") as url:
-        env = server_env(url, workdir, CONFIG_YAML) | {"FIRELINE_WORKERS": str(plan.workers)}
+        env = fireline_env(url, workdir, plan)
         token = prepare(env)
         database.prefill(url, 0)  # the history incidents only: like the prefilled run
         with serving(env, workdir) as served:
@@ -116,7 +121,7 @@ def run_prefilled(result: Result, plan: Plan, workdir: Path, postgres_url: str) 
     """The empty-table load again, on a database that already holds `plan.prefill` alerts."""
     workdir.mkdir()
     with fresh_database(result.database, workdir, postgres_url, "prefilled") as url:
-        env = server_env(url, workdir, CONFIG_YAML) | {"FIRELINE_WORKERS": str(plan.workers)}
+        env = fireline_env(url, workdir, plan)
         prepare(env)
         console.print(f"[dim]{result.database}: prefilling {plan.prefill:,} alerts…[/]")
         seconds = database.prefill(url, plan.prefill)

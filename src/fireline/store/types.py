@@ -26,11 +26,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         """Refuse naive datetimes; store UTC (naive on SQLite, which has no zone type)."""
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        if value.tzinfo is not UTC:
-            value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        utc = _utc(value)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     @override
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
@@ -63,7 +60,11 @@ def sqlite_utc_text(value: datetime | None) -> str | None:
     """
     if value is None:
         return None
+    return _utc(value).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _utc(value: datetime) -> datetime:
+    """Return the instant in UTC; refuse a naive datetime, whose zone nobody knows."""
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
-    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
-    return utc.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
